@@ -1,0 +1,101 @@
+//! `triplex eval`: scores predictions (or the model's own extraction) against gold fixtures.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use triplex::conll::{read_conll, write_predictions};
+use triplex::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
+use triplex::pipeline::{Pipeline, default_model_dir};
+use triplex::reader::Document;
+use triplex::record::Record;
+use triplex::train::{predict_tags, to_iob2};
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll"]))]
+pub struct EvalArgs {
+    /// Gold JSON Lines records (with `text`; items may be marked `"optional": true`).
+    #[arg(long)]
+    gold: Option<PathBuf>,
+    /// Predicted records; without it, extraction runs on the gold texts.
+    #[arg(long, requires = "gold")]
+    pred: Option<PathBuf>,
+    /// A CoNLL-2003-style file (token first, NER tag last, IOB1 or IOB2): tags its tokens and scores as conlleval.
+    #[arg(long)]
+    conll: Option<PathBuf>,
+    /// With --conll: write the file back with the predicted tag as a last column.
+    #[arg(long, requires = "conll")]
+    predictions: Option<PathBuf>,
+    /// Model directory (default: the shipped models/ner).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// List false positives and false negatives with their sentence.
+    #[arg(long)]
+    errors: bool,
+    /// Exit with code 3 when the headline F1 is below this (lenient triple F1, or entity F1 without triples; strict F1 for --conll).
+    #[arg(long)]
+    min_f1: Option<f64>,
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+}
+
+pub fn eval(a: EvalArgs) -> Result<ExitCode> {
+    let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
+    let headline = if let Some(path) = &a.conll {
+        let sents = read_conll(path)?;
+        let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+        let pred = predict_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;
+        let gold: Vec<Vec<String>> = sents.iter().map(|s| to_iob2(&s.tags)).collect();
+        if let Some(out) = &a.predictions {
+            write_predictions(out, &sents, &pred)?;
+        }
+        let scores = score_conll(&gold, &pred);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "entities": scores }))?);
+        } else {
+            let report = triplex::eval::Report { docs: 0, entities: scores.clone(), ..Default::default() };
+            print!("{}", render_table(&report));
+        }
+        scores.strict.f1
+    } else {
+        let gold_path = a.gold.as_ref().context("--gold or --conll is required")?;
+        let gold = read_jsonl(gold_path)?;
+        let pred: Vec<Record> = match &a.pred {
+            Some(p) => read_jsonl(p)?,
+            None => {
+                let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+                let docs = gold
+                    .iter()
+                    .map(|g| {
+                        let text = g.text.clone().with_context(|| format!("gold record {} has no text", g.id))?;
+                        Ok(Document { id: g.id.clone(), meta: Default::default(), text: Ok(text) })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                pipeline.process(docs).0
+            }
+        };
+        if gold.is_empty() {
+            bail!("{} holds no gold records", gold_path.display());
+        }
+        let report = score_records(&gold, &pred);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", render_table(&report));
+        }
+        if a.errors {
+            eprint!("{}", render_errors(&errors(&gold, &pred)));
+        }
+        report.headline_f1()
+    };
+    if let Some(min) = a.min_f1 {
+        if headline < min {
+            eprintln!("triplex: headline F1 {headline:.4} is below --min-f1 {min}");
+            return Ok(ExitCode::from(3));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

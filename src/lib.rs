@@ -1,0 +1,22 @@
+//! triplex: who did what, where — entities and actor–action–place triples from news, at corpus scale.
+//!
+//! Stages, one module each, composed in [`pipeline`]: [`reader`] → [`segment`] → [`words`] →
+//! [`tokenize`] → [`ner`] (with [`model`] and [`decode`]) → [`actors`] → [`triples`] → [`record`] → [`sink`].
+
+pub mod actors;
+pub mod conll;
+pub mod decode;
+pub mod doc;
+pub mod eval;
+pub mod fixtures;
+pub mod model;
+pub mod ner;
+pub mod pipeline;
+pub mod reader;
+pub mod record;
+pub mod segment;
+pub mod sink;
+pub mod tokenize;
+pub mod train;
+pub mod triples;
+pub mod words;

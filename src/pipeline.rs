@@ -1,0 +1,214 @@
+//! Composes the stages — read, segment, words, NER, actor phrases, triples, records — and owns all
+//! parallelism: rayon over documents for the text stages, candle's threads for the model.
+
+use crate::actors::merge_actor_phrases;
+use crate::doc::Mention;
+use crate::model::TokenTagger;
+use crate::model::bert::BertTagger;
+use crate::ner::Tagger;
+use crate::reader::Document;
+use crate::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
+use crate::segment::sentences;
+use crate::tokenize::WordPieces;
+use crate::triples::extract_triples;
+use crate::words::split_words;
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Running totals for the end-of-run summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    pub documents: usize,
+    pub errors: usize,
+    pub entities: usize,
+    pub triples: usize,
+    pub words: usize,
+    pub bytes: usize,
+}
+
+impl Totals {
+    fn add(&mut self, rec: &Record, words: usize, bytes: usize) {
+        self.documents += 1;
+        self.errors += usize::from(rec.status == Status::Error);
+        self.entities += rec.entities.len();
+        self.triples += rec.triples.len();
+        self.words += words;
+        self.bytes += bytes;
+    }
+}
+
+/// The loaded model and the settings of a run.
+pub struct Pipeline {
+    model: Box<dyn TokenTagger>,
+    pieces: WordPieces,
+    pub batch_size: usize,
+}
+
+/// The model directory used when `--model` is not given: `models/ner` here, else in the source tree.
+pub fn default_model_dir() -> PathBuf {
+    let local = PathBuf::from("models/ner");
+    if local.join("config.json").is_file() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("models/ner") }
+}
+
+/// A document split for tagging: sentence byte ranges, and each sentence's word byte ranges.
+struct Prepared {
+    sentences: Vec<Range<usize>>,
+    words: Vec<Vec<Range<usize>>>,
+}
+
+impl Pipeline {
+    /// Loads a model directory (config.json with id2label, tokenizer.json, model.safetensors).
+    pub fn load(dir: &Path, batch_size: usize) -> Result<Self> {
+        if !dir.is_dir() {
+            bail!("model directory {} does not exist", dir.display());
+        }
+        for f in ["config.json", "tokenizer.json", "model.safetensors"] {
+            if !dir.join(f).is_file() {
+                bail!("model directory {} has no {f}", dir.display());
+            }
+        }
+        let model = BertTagger::load_dir(dir)?;
+        let pieces = WordPieces::from_file(&dir.join("tokenizer.json"))?;
+        Ok(Pipeline { model: Box::new(model), pieces, batch_size })
+    }
+
+    pub fn tagger_model(&self) -> &dyn TokenTagger {
+        self.model.as_ref()
+    }
+
+    pub fn word_pieces(&self) -> &WordPieces {
+        &self.pieces
+    }
+
+    pub fn model_name(&self) -> &str {
+        self.model.name()
+    }
+
+    /// Processes a chunk of documents into one record each, in input order.
+    pub fn process(&self, docs: Vec<Document>) -> (Vec<Record>, Totals) {
+        let prepared: Vec<Option<Prepared>> = docs.par_iter().map(|d| d.text.as_ref().ok().map(|t| prepare(t))).collect();
+        // Every sentence of the chunk goes to the model together, batched by length.
+        let mut words: Vec<Vec<&str>> = Vec::new();
+        for (d, p) in docs.iter().zip(&prepared) {
+            if let (Ok(text), Some(p)) = (&d.text, p) {
+                words.extend(p.words.iter().map(|ws| ws.iter().map(|w| &text[w.clone()]).collect::<Vec<_>>()));
+            }
+        }
+        let tagger = Tagger::new(self.model.as_ref(), &self.pieces, self.batch_size);
+        let tagged = tagger.tag(&words);
+        let mut next_sentence = 0;
+        let mut jobs = Vec::with_capacity(docs.len());
+        for (d, p) in docs.into_iter().zip(prepared) {
+            let n = p.as_ref().map_or(0, |p| p.sentences.len());
+            jobs.push((d, p, next_sentence));
+            next_sentence += n;
+        }
+        let out: Vec<(Record, usize, usize)> = jobs
+            .into_par_iter()
+            .map(|(doc, prep, first)| {
+                let bytes = doc.text.as_ref().map_or(0, |t| t.len());
+                match (doc.text, prep, &tagged) {
+                    (Err(e), _, _) => (Record::error(doc.id, doc.meta, e.kind, e.message), 0, bytes),
+                    (Ok(_), _, Err(e)) => (Record::error(doc.id, doc.meta, "model_error", format!("{e:#}")), 0, bytes),
+                    (Ok(text), Some(prep), Ok(tags)) => {
+                        let nwords = prep.words.iter().map(Vec::len).sum();
+                        let n = prep.sentences.len();
+                        let rec = build_record(doc.id, doc.meta, &text, &prep, &tags[first..first + n], &tagger);
+                        (rec, nwords, bytes)
+                    }
+                    (Ok(_), None, Ok(_)) => unreachable!("prepared exists for every readable text"),
+                }
+            })
+            .collect();
+        let mut totals = Totals::default();
+        let records = out
+            .into_iter()
+            .map(|(rec, words, bytes)| {
+                totals.add(&rec, words, bytes);
+                rec
+            })
+            .collect();
+        (records, totals)
+    }
+}
+
+fn prepare(text: &str) -> Prepared {
+    let sentences = sentences(text);
+    let words = sentences.iter().map(|s| split_words(&text[s.clone()]).into_iter().map(|w| w.start + s.start..w.end + s.start).collect()).collect();
+    Prepared { sentences, words }
+}
+
+fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, text: &str, prep: &Prepared, tags: &[Vec<crate::ner::WordTag>], tagger: &Tagger) -> Record {
+    let mut mentions = Vec::new();
+    for (words, tags) in prep.words.iter().zip(tags) {
+        for span in tagger.spans(tags) {
+            mentions.push(Mention { start: words[span.start].start, end: words[span.end - 1].end, label: span.label, score: span.score });
+        }
+    }
+    let mentions = merge_actor_phrases(text, mentions);
+    let idx = CharIndex::new(text);
+    let entities = mentions
+        .iter()
+        .map(|m| {
+            let s = idx.span(text, m.start, m.end);
+            Entity { text: s.text, label: m.label.clone(), start: s.start, end: s.end, score: Some(round4(m.score)), optional: false }
+        })
+        .collect();
+    let mut triples = Vec::new();
+    for s in &prep.sentences {
+        for d in extract_triples(text, s, &mentions) {
+            let span = |r: &Range<usize>| idx.span(text, r.start, r.end);
+            let mut action = span(&d.action);
+            action.lemma = d.lemma.clone();
+            triples.push(Triple {
+                actor: span(&d.actor),
+                action,
+                place: span(&d.place),
+                place_relation: d.relation,
+                place_qualifier: d.qualifier.clone(),
+                negated: d.negated,
+                object: d.object.as_ref().map(span),
+                time: d.time.as_ref().map(span),
+                attributed_to: d.attributed_to.as_ref().map(span),
+                score: Some(round4(d.score)),
+                sentence: Some(SentenceRange { start: idx.char_of(s.start), end: idx.char_of(s.end) }),
+                optional: false,
+            });
+        }
+    }
+    Record { id, status: Status::Ok, meta, text: None, error: None, entities, triples }
+}
+
+/// Scores are rounded so that output stays byte-identical across thread counts and machines.
+fn round4(x: f32) -> f32 {
+    (x * 10000.0).round() / 10000.0
+}
+
+/// Runs extraction over a whole document stream, calling `sink` for each record in input order.
+pub fn run(
+    pipeline: &Pipeline,
+    docs: impl Iterator<Item = Document>,
+    chunk_docs: usize,
+    mut sink: impl FnMut(&Record) -> Result<()>,
+    mut progress: impl FnMut(&Totals),
+) -> Result<Totals> {
+    let mut totals = Totals::default();
+    let mut docs = docs.peekable();
+    while docs.peek().is_some() {
+        let chunk: Vec<Document> = docs.by_ref().take(chunk_docs.max(1)).collect();
+        let (records, t) = pipeline.process(chunk);
+        for r in &records {
+            sink(r).context("cannot write output")?;
+        }
+        totals.documents += t.documents;
+        totals.errors += t.errors;
+        totals.entities += t.entities;
+        totals.triples += t.triples;
+        totals.words += t.words;
+        totals.bytes += t.bytes;
+        progress(&totals);
+    }
+    Ok(totals)
+}
