@@ -14,6 +14,7 @@ pub mod ner;
 pub mod pipeline;
 pub mod reader;
 pub mod record;
+pub mod resume;
 pub mod segment;
 pub mod sink;
 pub mod tokenize;

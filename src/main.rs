@@ -3,13 +3,16 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use triplex::pipeline::{Pipeline, Totals, default_model_dir, run};
 use triplex::reader::{ReaderOptions, open_inputs};
-use triplex::sink::JsonlSink;
+use triplex::resume::{Decision, Plan, flat_done, records_done};
+use triplex::sink::{Emit, FileSink, Format, Outputs, SqliteSink, check_format, progress_path};
 use triplex::train::{TrainOptions, train_ner};
 
 /// Entities and actor–action–place triples from news articles, offline, on CPUs.
@@ -41,9 +44,23 @@ struct ExtractArgs {
     /// directories (their .txt/.jsonl files, recursively), `.gz` versions of both, or `-` for JSONL on stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Output JSON Lines file; stdout when absent.
+    /// Output file (JSON Lines records unless --emit/--format say otherwise); `-` or absent: stdout
+    /// (absent with --sqlite: none). Without --resume an existing file is replaced.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Also (or only) write into this SQLite database: tables documents, entities, triples.
+    /// A document processed again replaces its earlier rows.
+    #[arg(long, value_name = "OUT.db")]
+    sqlite: Option<PathBuf>,
+    /// What the --output holds: one record per document, or one flat row per triple or entity.
+    #[arg(long, value_enum, default_value_t = Emit::Records)]
+    emit: Emit,
+    /// Encoding of the --output: JSON Lines, or CSV (flat rows only, with a header line).
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    format: Format,
+    /// Skip the documents already complete in the outputs (--output file and/or --sqlite) and append the rest.
+    #[arg(long)]
+    resume: bool,
     /// Model directory (config.json with id2label, tokenizer.json, model.safetensors); default: the shipped models/ner.
     #[arg(long)]
     model: Option<PathBuf>,
@@ -157,7 +174,7 @@ fn set_threads(threads: Option<usize>) -> Result<()> {
 }
 
 fn extract(a: ExtractArgs) -> Result<ExitCode> {
-    if let Err(e) = set_threads(a.threads) {
+    if let Err(e) = check_outputs(&a).and_then(|()| set_threads(a.threads)) {
         return usage_error(e);
     }
     let docs = match open_inputs(&a.inputs, ReaderOptions { max_bytes: a.max_doc_bytes }) {
@@ -169,10 +186,11 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return usage_error(e),
     };
-    let mut sink = match JsonlSink::open(a.output.as_deref()) {
-        Ok(s) => s,
+    let (outputs, mut plan) = match open_outputs(&a, pipeline.model_name()) {
+        Ok(o) => o,
         Err(e) => return usage_error(e),
     };
+    let outputs = RefCell::new(outputs);
     let total_bytes = input_bytes(&a.inputs);
     let bar = if a.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -182,25 +200,46 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         b.set_style(ProgressStyle::with_template(tpl).unwrap());
         b
     };
+    // On --resume, documents every output holds are skipped; for the others, whether the file
+    // output already has them travels in input order to the sink through `file_has`.
+    let file_has: RefCell<VecDeque<bool>> = RefCell::new(VecDeque::new());
+    let (skipped, skipped_bytes) = (Cell::new(0usize), Cell::new(0u64));
+    let docs = docs.filter(|d| match plan.decide(&d.id) {
+        Decision::Skip => {
+            skipped.set(skipped.get() + 1);
+            skipped_bytes.set(skipped_bytes.get() + d.text.as_ref().map_or(0, |t| t.len() as u64));
+            false
+        }
+        Decision::Run { file_has: has } => {
+            file_has.borrow_mut().push_back(has);
+            true
+        }
+    });
     let start = Instant::now();
     let totals = run(
         &pipeline,
         docs,
         a.chunk_docs,
-        |r| sink.write(r),
+        |r| {
+            let has = file_has.borrow_mut().pop_front().unwrap_or(false);
+            outputs.borrow_mut().write(r, has)
+        },
         |t: &Totals| {
-            bar.set_position(t.bytes as u64);
+            outputs.borrow_mut().end_chunk()?;
+            bar.set_position(t.bytes as u64 + skipped_bytes.get());
             bar.set_message(format!("{} docs, {:.0} words/s", t.documents, t.words as f64 / start.elapsed().as_secs_f64()));
+            Ok(())
         },
     );
-    let flushed = sink.flush();
+    let finished = outputs.borrow_mut().end_chunk().context("cannot write output");
     bar.finish_and_clear();
     let totals = totals?;
-    flushed?;
+    finished?;
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64();
+        let resumed = if a.resume { format!(", {} already done", skipped.get()) } else { String::new() };
         eprintln!(
-            "triplex: {} documents ({} errors), {} entities, {} triples, {} words in {secs:.1}s ({:.0} words/s), model {}",
+            "triplex: {} documents ({} errors){resumed}, {} entities, {} triples, {} words in {secs:.1}s ({:.0} words/s), model {}",
             totals.documents,
             totals.errors,
             totals.entities,
@@ -211,6 +250,52 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Flag combinations that cannot work, found before any reading.
+fn check_outputs(a: &ExtractArgs) -> Result<()> {
+    check_format(a.emit, a.format)?;
+    let to_file = a.output.as_ref().is_some_and(|o| o.as_os_str() != "-");
+    if a.resume && !to_file && a.sqlite.is_none() {
+        bail!("--resume needs an --output file or --sqlite database to resume");
+    }
+    if a.output.is_none() && a.sqlite.is_some() && (a.emit != Emit::Records || a.format != Format::Jsonl) {
+        bail!("--emit and --format describe the --output file (`-o -` for stdout), not the --sqlite database");
+    }
+    if let (Some(o), Some(s)) = (&a.output, &a.sqlite)
+        && (o == s || o.canonicalize().ok().is_some_and(|o| s.canonicalize().ok() == Some(o)))
+    {
+        bail!("--output and --sqlite name the same file {}", o.display());
+    }
+    Ok(())
+}
+
+/// Opens the outputs (stdout unless --sqlite alone); on --resume, first finds what they already hold.
+fn open_outputs(a: &ExtractArgs, model_name: &str) -> Result<(Outputs, Plan)> {
+    let mut plan = Plan::default();
+    let sqlite = match &a.sqlite {
+        Some(p) => {
+            let s = SqliteSink::open(p, model_name)?;
+            if a.resume {
+                plan.sqlite = Some(s.done_ids()?);
+            }
+            Some(s)
+        }
+        None => None,
+    };
+    // `-o -` is stdout; with --sqlite alone nothing goes to stdout.
+    let path = a.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let file = if a.output.is_none() && a.sqlite.is_some() {
+        None
+    } else {
+        if a.resume
+            && let Some(p) = path
+        {
+            plan.file = Some(if a.emit == Emit::Records { records_done(p)? } else { flat_done(p, &progress_path(p))? });
+        }
+        Some(FileSink::create(path, a.emit, a.format, a.resume)?)
+    };
+    Ok((Outputs { file, sqlite }, plan))
 }
 
 /// Total size of plain (not gzip, not stdin) inputs, for the progress bar's ETA; None if unknown.

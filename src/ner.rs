@@ -5,6 +5,7 @@ use crate::model::{PieceSeq, TokenTagger};
 use crate::tokenize::WordPieces;
 use crate::words::shape;
 use anyhow::Result;
+use std::time::{Duration, Instant};
 
 /// The tag of one word: label id and the model's probability of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,6 +21,14 @@ pub struct WordSpan {
     pub start: usize,
     pub end: usize,
     pub score: f32,
+}
+
+/// Time spent in the NER stage's two parts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NerTimes {
+    pub tokenize: Duration,
+    /// Model forward passes and decoding.
+    pub model: Duration,
 }
 
 /// A window of one sentence's pieces sent to the model.
@@ -49,12 +58,21 @@ impl<'m> Tagger<'m> {
 
     /// Tags every word of every sentence.
     pub fn tag(&self, sentences: &[Vec<&str>]) -> Result<Vec<Vec<WordTag>>> {
+        Ok(self.tag_timed(sentences)?.0)
+    }
+
+    /// [`Tagger::tag`], with the time spent in tokenization and in the model.
+    pub fn tag_timed(&self, sentences: &[Vec<&str>]) -> Result<(Vec<Vec<WordTag>>, NerTimes)> {
+        let mut times = NerTimes::default();
+        let clock = Instant::now();
         let nl = self.model.labels().len();
         let o = self.model.labels().iter().position(|l| l == "O").unwrap_or(0);
         let mut windows = Vec::new();
         for (si, words) in sentences.iter().enumerate() {
             self.windows_of(si, words, &mut windows)?;
         }
+        times.tokenize = clock.elapsed();
+        let clock = Instant::now();
         // Batch by length so padding costs little; the order is fixed by the input alone.
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&i| (windows[i].seq.ids.len(), i));
@@ -77,7 +95,8 @@ impl<'m> Tagger<'m> {
                 }
             }
         }
-        Ok(scores
+        times.model = clock.elapsed();
+        let tags = scores
             .into_iter()
             .map(|words| {
                 // A word with no piece (e.g. a control character) gets O.
@@ -88,7 +107,8 @@ impl<'m> Tagger<'m> {
                 let path = self.decoder.decode(&m);
                 path.iter().zip(&m).map(|(&l, s)| WordTag { label: l, prob: s[l].exp() }).collect()
             })
-            .collect())
+            .collect();
+        Ok((tags, times))
     }
 
     /// Entity spans over words, scored by the mean word probability.

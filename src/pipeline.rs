@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Running totals for the end-of-run summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -26,9 +27,43 @@ pub struct Totals {
     pub triples: usize,
     pub words: usize,
     pub bytes: usize,
+    /// Wall-clock seconds per stage.
+    pub times: StageTimes,
+}
+
+/// Wall-clock seconds spent in each stage (text stages run in parallel across documents).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct StageTimes {
+    pub read: f64,
+    pub segment: f64,
+    pub tokenize: f64,
+    pub model: f64,
+    pub rules: f64,
+    pub write: f64,
+}
+
+impl StageTimes {
+    fn add(&mut self, o: &StageTimes) {
+        self.read += o.read;
+        self.segment += o.segment;
+        self.tokenize += o.tokenize;
+        self.model += o.model;
+        self.rules += o.rules;
+        self.write += o.write;
+    }
 }
 
 impl Totals {
+    fn merge(&mut self, o: &Totals) {
+        self.documents += o.documents;
+        self.errors += o.errors;
+        self.entities += o.entities;
+        self.triples += o.triples;
+        self.words += o.words;
+        self.bytes += o.bytes;
+        self.times.add(&o.times);
+    }
+
     fn add(&mut self, rec: &Record, words: usize, bytes: usize) {
         self.documents += 1;
         self.errors += usize::from(rec.status == Status::Error);
@@ -71,7 +106,12 @@ impl Pipeline {
         }
         let model = BertTagger::load_dir(dir)?;
         let pieces = WordPieces::from_file(&dir.join("tokenizer.json"))?;
-        Ok(Pipeline { model: Box::new(model), pieces, batch_size })
+        Ok(Self::new(Box::new(model), pieces, batch_size))
+    }
+
+    /// A pipeline over any tagging backend.
+    pub fn new(model: Box<dyn TokenTagger>, pieces: WordPieces, batch_size: usize) -> Self {
+        Pipeline { model, pieces, batch_size }
     }
 
     pub fn tagger_model(&self) -> &dyn TokenTagger {
@@ -88,6 +128,8 @@ impl Pipeline {
 
     /// Processes a chunk of documents into one record each, in input order.
     pub fn process(&self, docs: Vec<Document>) -> (Vec<Record>, Totals) {
+        let mut times = StageTimes::default();
+        let clock = Instant::now();
         let prepared: Vec<Option<Prepared>> = docs.par_iter().map(|d| d.text.as_ref().ok().map(|t| prepare(t))).collect();
         // Every sentence of the chunk goes to the model together, batched by length.
         let mut words: Vec<Vec<&str>> = Vec::new();
@@ -96,8 +138,14 @@ impl Pipeline {
                 words.extend(p.words.iter().map(|ws| ws.iter().map(|w| &text[w.clone()]).collect::<Vec<_>>()));
             }
         }
+        times.segment = clock.elapsed().as_secs_f64();
         let tagger = Tagger::new(self.model.as_ref(), &self.pieces, self.batch_size);
-        let tagged = tagger.tag(&words);
+        let tagged = tagger.tag_timed(&words).map(|(tags, t)| {
+            times.tokenize = t.tokenize.as_secs_f64();
+            times.model = t.model.as_secs_f64();
+            tags
+        });
+        let clock = Instant::now();
         let mut next_sentence = 0;
         let mut jobs = Vec::with_capacity(docs.len());
         for (d, p) in docs.into_iter().zip(prepared) {
@@ -123,6 +171,8 @@ impl Pipeline {
             })
             .collect();
         let mut totals = Totals::default();
+        times.rules = clock.elapsed().as_secs_f64();
+        totals.times = times;
         let records = out
             .into_iter()
             .map(|(rec, words, bytes)| {
@@ -178,7 +228,7 @@ fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, te
             });
         }
     }
-    Record { id, status: Status::Ok, meta, text: None, error: None, entities, triples }
+    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples }
 }
 
 /// Scores are rounded so that output stays byte-identical across thread counts and machines.
@@ -186,29 +236,33 @@ fn round4(x: f32) -> f32 {
     (x * 10000.0).round() / 10000.0
 }
 
-/// Runs extraction over a whole document stream, calling `sink` for each record in input order.
+/// Runs extraction over a whole document stream, calling `sink` for each record in input order
+/// and `end_chunk` with the running totals after each chunk (to commit, flush and show progress).
 pub fn run(
     pipeline: &Pipeline,
     docs: impl Iterator<Item = Document>,
     chunk_docs: usize,
     mut sink: impl FnMut(&Record) -> Result<()>,
-    mut progress: impl FnMut(&Totals),
+    mut end_chunk: impl FnMut(&Totals) -> Result<()>,
 ) -> Result<Totals> {
     let mut totals = Totals::default();
-    let mut docs = docs.peekable();
-    while docs.peek().is_some() {
+    let mut docs = docs;
+    loop {
+        let clock = Instant::now();
         let chunk: Vec<Document> = docs.by_ref().take(chunk_docs.max(1)).collect();
-        let (records, t) = pipeline.process(chunk);
+        let read = clock.elapsed().as_secs_f64();
+        if chunk.is_empty() {
+            break;
+        }
+        let (records, mut t) = pipeline.process(chunk);
+        let clock = Instant::now();
         for r in &records {
             sink(r).context("cannot write output")?;
         }
-        totals.documents += t.documents;
-        totals.errors += t.errors;
-        totals.entities += t.entities;
-        totals.triples += t.triples;
-        totals.words += t.words;
-        totals.bytes += t.bytes;
-        progress(&totals);
+        t.times.read = read;
+        t.times.write = clock.elapsed().as_secs_f64();
+        totals.merge(&t);
+        end_chunk(&totals).context("cannot write output")?;
     }
     Ok(totals)
 }

@@ -109,6 +109,9 @@ pub struct Record {
     /// The document text: present in gold fixtures, absent in extraction output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Length of the document text in code points (not serialized; the SQLite sink stores it).
+    #[serde(skip)]
+    pub chars: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
     #[serde(default)]
@@ -124,6 +127,7 @@ impl Record {
             status: Status::Error,
             meta,
             text: None,
+            chars: None,
             error: Some(ErrorInfo { kind: kind.to_string(), message: message.into() }),
             entities: Vec::new(),
             triples: Vec::new(),

@@ -398,7 +398,8 @@ pub fn train_ner(opts: &TrainOptions) -> Result<TrainSummary> {
         // End of an epoch (or of the step budget): score dev, keep the best model.
         let f1 = conll_f1(&t.model, &pieces, &dev_sents, 64)?;
         state.dev_f1_per_epoch.push(f1);
-        bar.println(format!("epoch {}: step {step}, loss {last_loss:.4}, dev F1 {f1:.4}", epoch + 1));
+        let line = format!("epoch {}: step {step}, loss {last_loss:.4}, dev F1 {f1:.4}", epoch + 1);
+        if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
         if f1 > state.best_dev_f1 || state.best_epoch == 0 {
             state.best_dev_f1 = f1;
             state.best_epoch = epoch + 1;

@@ -1,0 +1,175 @@
+//! End-to-end tests of `triplex extract` with the shipped model: inputs, errors, order, threads, offsets.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn triplex() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_triplex"))
+}
+
+fn run(args: &[&str]) -> Output {
+    triplex().args(args).output().expect("triplex runs")
+}
+
+fn lines(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8(out.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// Every span's text equals the document's code points `start..end`.
+fn assert_spans_match(text: &str, rec: &serde_json::Value) {
+    let chars: Vec<char> = text.chars().collect();
+    let check = |s: &serde_json::Value| {
+        let (a, b) = (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize);
+        assert_eq!(chars[a..b].iter().collect::<String>(), s["text"].as_str().unwrap(), "span {s}");
+    };
+    for e in rec["entities"].as_array().unwrap() {
+        check(e);
+    }
+    for t in rec["triples"].as_array().unwrap() {
+        for k in ["actor", "action", "place"] {
+            check(&t[k]);
+        }
+    }
+}
+
+#[test]
+fn every_bad_input_gets_one_error_line_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a-good.txt"), "The army left Gao on Monday.").unwrap();
+    std::fs::write(d.join("b-latin1.txt"), b"Caf\xe9 in Bamako.").unwrap();
+    std::fs::write(d.join("c-empty.txt"), "  \n").unwrap();
+    std::fs::write(d.join("d-binary.txt"), [0u8, 1, 2, 0, 255, 0, 7, 0].repeat(64)).unwrap();
+    std::fs::write(d.join("e-huge.txt"), "The army left Gao. ".repeat(20 * 1024 * 1024 / 19)).unwrap();
+    std::fs::write(
+        d.join("f.jsonl"),
+        concat!(
+            "{\"id\": \"j1\", \"text\": \"Rebels attacked Kidal.\", \"title\": \"T1\"}\n",
+            "{not json\n",
+            "{\"text\": \"no id here\"}\n",
+            "{\"id\": \"j1\", \"text\": \"duplicate\"}\n",
+            "{\"id\": \"j2\", \"text\": \"\"}\n",
+            "{\"id\": \"j3\", \"text\": \"Troops reached Gao.\", \"url\": \"http://x\"}\n",
+        ),
+    )
+    .unwrap();
+    let out = run(&["extract", d.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = lines(&out.stdout);
+    let got: Vec<(String, String, String)> = recs
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), r["status"].as_str().unwrap().to_string(), r["error"]["kind"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let want = [
+        ("a-good", "ok", ""),
+        ("b-latin1", "error", "invalid_utf8"),
+        ("c-empty", "error", "empty_text"),
+        ("d-binary", "error", "binary"),
+        ("e-huge", "error", "too_large"),
+        ("j1", "ok", ""),
+        ("f.jsonl:2", "error", "malformed_json"),
+        ("f.jsonl:3", "error", "missing_id"),
+        ("j1", "error", "duplicate_id"),
+        ("j2", "error", "empty_text"),
+        ("j3", "ok", ""),
+    ];
+    let want: Vec<(String, String, String)> = want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(got, want);
+    assert!(recs[6]["error"]["message"].as_str().unwrap().contains("line 2"), "{}", recs[6]);
+    assert_eq!(recs[5]["title"], "T1", "metadata is carried");
+    assert_eq!(recs[10]["url"], "http://x");
+    for r in &recs {
+        if r["status"] == "error" {
+            assert!(r["entities"].as_array().unwrap().is_empty() && r["triples"].as_array().unwrap().is_empty());
+        }
+    }
+}
+
+#[test]
+fn missing_input_or_model_stops_before_work_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.jsonl");
+    let out = run(&["extract", "no/such/dir", "-o", out_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(err.contains("no/such/dir"), "{err}");
+    assert!(!out_file.exists(), "no output is created");
+    let out = run(&["extract", repo("corpus").to_str().unwrap(), "--model", "no/such/model"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/model"));
+}
+
+#[test]
+fn output_is_in_input_order_and_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = repo("corpus");
+    let mut outs = Vec::new();
+    for t in ["1", "2"] {
+        let p = dir.path().join(format!("out{t}.jsonl"));
+        let o = run(&["extract", corpus.to_str().unwrap(), "-o", p.to_str().unwrap(), "--threads", t, "--quiet", "--chunk-docs", "3"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        outs.push(std::fs::read(&p).unwrap());
+    }
+    assert_eq!(outs[0], outs[1], "byte-identical for --threads 1 and 2");
+    let ids: Vec<String> = lines(&outs[0]).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let mut files: Vec<String> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_name()?.to_str()?.strip_suffix(".txt").map(String::from))
+        .collect();
+    files.sort();
+    assert_eq!(ids, files, "one line per document, sorted by path");
+}
+
+#[test]
+fn gzip_and_stdin_readers_give_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("corpus/mali-anefis.txt")).unwrap();
+    let line = serde_json::json!({"id": "mali-anefis", "text": text}).to_string() + "\n";
+    let plain = dir.path().join("a.jsonl");
+    std::fs::write(&plain, &line).unwrap();
+    let gz = dir.path().join("b.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    enc.write_all(line.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let txt_gz = dir.path().join("mali-anefis.txt.gz");
+    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&txt_gz).unwrap(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+
+    let a = run(&["extract", plain.to_str().unwrap(), "--quiet"]);
+    let b = run(&["extract", gz.to_str().unwrap(), "--quiet"]);
+    let c = run(&["extract", txt_gz.to_str().unwrap(), "--quiet"]);
+    let mut child = triplex().args(["extract", "-", "--quiet"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(line.as_bytes()).unwrap();
+    let d = child.wait_with_output().unwrap();
+    for o in [&a, &b, &c, &d] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(a.stdout, b.stdout, "gzip JSONL");
+    assert_eq!(a.stdout, c.stdout, "gzip text");
+    assert_eq!(a.stdout, d.stdout, "stdin");
+    assert_eq!(lines(&a.stdout).len(), 1);
+}
+
+#[test]
+fn offsets_are_code_points_on_non_ascii_text() {
+    let text = "Zoë Müller, the mayor of Besançon, met Łukasz in Kraków. \
+                Président Macron arrived in Zürich 😀 on Monday.\n\
+                東京 and 北京 were mentioned. مرحبا في القاهرة. Troops left Gao. \"Malian troops reached Anefis,\" said Amadou Touré.";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("intl.txt");
+    std::fs::write(&p, text).unwrap();
+    let o = run(&["extract", p.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success());
+    let rec = &lines(&o.stdout)[0];
+    assert_eq!(rec["status"], "ok");
+    assert_spans_match(text, rec);
+    let n = rec["entities"].as_array().unwrap().len();
+    assert!(n >= 5, "the shipped model finds entities in accented text: {rec}");
+}
