@@ -1,6 +1,7 @@
 //! Actor phrases: merges a nationality and a force noun ("the Malian army") into one ORG mention.
 
 use crate::doc::Mention;
+use crate::words::split_words;
 
 /// Nationality adjectives recognised even when the NER model did not tag them.
 const DEMONYMS: &[&str] = &[
@@ -95,30 +96,10 @@ pub fn merge_actor_phrases(text: &str, mut mentions: Vec<Mention>) -> Vec<Mentio
     result
 }
 
-/// Byte ranges of the words (alphanumeric runs, with inner apostrophes and hyphens) of `text`.
+/// Byte ranges of the words of `text` (punctuation left out).
 fn words(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut prev_end = 0;
-    for (i, c) in text.char_indices() {
-        let inner = (c == '\'' || c == '-' || c == '\u{2019}') && start.is_some();
-        if c.is_alphanumeric() || inner {
-            if start.is_none() {
-                start = Some(i);
-            }
-            if !inner {
-                prev_end = i + c.len_utf8();
-            }
-        } else if let Some(s) = start.take() {
-            out.push((s, prev_end));
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, prev_end));
-    }
-    out
+    split_words(text).into_iter().filter(|w| text[w.clone()].chars().next().is_some_and(char::is_alphanumeric)).map(|w| (w.start, w.end)).collect()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use crate::doc::{Mention, Sentence};
 use crate::record::PlaceRelation;
+use crate::words::split_words;
 
 /// One triple found by the rules; all ranges are byte offsets into the document text.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,74 +206,35 @@ impl Tok {
     }
 }
 
-/// Splits the sentence into words, punctuation and whole-mention tokens.
+/// The sentence as tokens: its words (`words::split_words`, clitics apart) with each mention as one token.
 fn tokenize(text: &str, sentence: &Sentence, mentions: &[Mention]) -> Vec<Tok> {
     let ms: Vec<&Mention> =
         mentions.iter().filter(|m| m.start >= sentence.start && m.end <= sentence.end && m.start < m.end).collect();
-    let mut toks = Vec::new();
-    let mut pos = sentence.start;
+    let mut toks: Vec<Tok> = Vec::new();
     let mut mi = 0;
-    let is_word_char = |c: char| c.is_alphanumeric();
-    while pos < sentence.end {
-        while mi < ms.len() && ms[mi].start < pos {
+    for w in split_words(&text[sentence.clone()]) {
+        let (s, e) = (w.start + sentence.start, w.end + sentence.start);
+        while mi < ms.len() && ms[mi].end <= s {
             mi += 1;
         }
-        if mi < ms.len() && ms[mi].start == pos {
-            let m = ms[mi];
-            let kind = match m.label.as_str() {
-                "PER" => Kind::Per,
-                "ORG" => Kind::Org,
-                "LOC" => Kind::Loc,
-                _ => Kind::Misc,
-            };
-            toks.push(Tok { s: m.start, e: m.end, low: text[m.start..m.end].to_lowercase(), kind, cap: true });
-            pos = m.end;
-            continue;
-        }
-        let next_mention = ms.get(mi).map_or(sentence.end, |m| m.start);
-        let c = text[pos..].chars().next().unwrap_or(' ');
-        if c.is_whitespace() {
-            pos += c.len_utf8();
-            continue;
-        }
-        if !is_word_char(c) {
-            toks.push(Tok { s: pos, e: pos + c.len_utf8(), low: c.to_string(), kind: Kind::Punct, cap: false });
-            pos += c.len_utf8();
-            continue;
-        }
-        // A word: alphanumerics with inner apostrophes, hyphens and decimal commas/points.
-        let mut end = pos;
-        let mut it = text[pos..sentence.end.min(next_mention)].char_indices().peekable();
-        while let Some((i, ch)) = it.next() {
-            let inner = matches!(ch, '\'' | '’' | '-' | '.' | ',')
-                && it.peek().is_some_and(|&(_, n)| is_word_char(n))
-                && (ch != '.' && ch != ',' || (c.is_ascii_digit() && it.peek().is_some_and(|&(_, n)| n.is_ascii_digit())));
-            if is_word_char(ch) || (inner && i > 0) {
-                end = pos + i + ch.len_utf8();
-            } else {
-                break;
+        if let Some(m) = ms.get(mi).filter(|m| m.start < e) {
+            // A word inside a mention: the mention is one token, pushed once.
+            if toks.last().is_none_or(|t| t.s != m.start) {
+                let kind = match m.label.as_str() {
+                    "PER" => Kind::Per,
+                    "ORG" => Kind::Org,
+                    "LOC" => Kind::Loc,
+                    _ => Kind::Misc,
+                };
+                toks.push(Tok { s: m.start, e: m.end, low: text[m.start..m.end].to_lowercase(), kind, cap: true });
             }
+            continue;
         }
-        let w = &text[pos..end];
-        let low = w.to_lowercase();
-        let cap = c.is_uppercase();
-        // Clitics: "didn't" → "did" + "n't"; "convoy's" → "convoy" + "'s".
-        let split = if low.ends_with("n't") || low.ends_with("n’t") {
-            Some(w.len() - if low.ends_with("n't") { 3 } else { 5 })
-        } else if low.ends_with("'s") || low.ends_with("’s") {
-            Some(w.len() - if low.ends_with("'s") { 2 } else { 4 })
-        } else {
-            None
-        };
-        match split {
-            Some(k) if k > 0 => {
-                toks.push(Tok { s: pos, e: pos + k, low: low[..k].to_string(), kind: Kind::Word, cap });
-                let cl = low[k..].replace('’', "'");
-                toks.push(Tok { s: pos + k, e: end, low: cl, kind: Kind::Word, cap: false });
-            }
-            _ => toks.push(Tok { s: pos, e: end, low, kind: Kind::Word, cap }),
-        }
-        pos = end;
+        let word = &text[s..e];
+        let first = word.chars().next().unwrap_or(' ');
+        let kind = if first.is_alphanumeric() || word.chars().count() > 1 { Kind::Word } else { Kind::Punct };
+        let low = word.to_lowercase().replace('’', "'");
+        toks.push(Tok { s, e, low, kind, cap: first.is_uppercase() });
     }
     toks
 }

@@ -46,10 +46,14 @@ pub fn shape(word: &str) -> u32 {
 }
 
 /// Splits text into words: runs of letters/digits (keeping inner `.`, `'`, `-`, `&` as in "U.S.",
-/// "O'Neil", "al-Qaeda", "AT&T", "3.5"), and each other non-space character alone.
+/// "O'Neil", "al-Qaeda", "AT&T", "3.5"), clitics apart as in CoNLL/PTB ("army" "'s", "did" "n't"),
+/// and each other non-space character alone.
 pub fn split_words(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let at = |k: usize| chars.get(k).map_or(text.len(), |x| x.0);
+    let alnum = |k: usize| chars.get(k).is_some_and(|x| x.1.is_alphanumeric() && !is_cjk(x.1));
+    let apostrophe = |k: usize| chars.get(k).is_some_and(|x| matches!(x.1, '\'' | '’'));
     let mut i = 0;
     while i < chars.len() {
         let (b, c) = chars[i];
@@ -57,9 +61,14 @@ pub fn split_words(text: &str) -> Vec<Range<usize>> {
             i += 1;
             continue;
         }
+        // Possessive clitic: 's / ’s at the end of a word.
+        if apostrophe(i) && chars.get(i + 1).is_some_and(|x| matches!(x.1, 's' | 'S')) && i > 0 && alnum(i - 1) && !alnum(i + 2) {
+            out.push(b..at(i + 2));
+            i += 2;
+            continue;
+        }
         if !c.is_alphanumeric() || is_cjk(c) {
-            let end = chars.get(i + 1).map_or(text.len(), |x| x.0);
-            out.push(b..end);
+            out.push(b..at(i + 1));
             i += 1;
             continue;
         }
@@ -68,14 +77,18 @@ pub fn split_words(text: &str) -> Vec<Range<usize>> {
             let c = chars[j].1;
             if c.is_alphanumeric() && !is_cjk(c) {
                 j += 1;
-            } else if matches!(c, '.' | '\'' | '’' | '-' | '&' | ',')
-                && chars.get(j + 1).is_some_and(|n| n.1.is_alphanumeric() && !is_cjk(n.1))
-                && joins(text, &chars, i, j)
-            {
+            } else if matches!(c, '.' | '\'' | '’' | '-' | '&' | ',') && alnum(j + 1) && joins(text, &chars, i, j) {
                 j += 2;
             } else {
                 break;
             }
+        }
+        // Negation clitic: "didn't" → "did" "n't".
+        if j >= i + 2 && matches!(chars[j - 1].1, 'n' | 'N') && apostrophe(j) && chars.get(j + 1).is_some_and(|x| matches!(x.1, 't' | 'T')) && !alnum(j + 2) {
+            out.push(b..at(j - 1));
+            out.push(at(j - 1)..at(j + 2));
+            i = j + 2;
+            continue;
         }
         // Abbreviations with a final period: "U.S." (inner periods), single initials "W."
         if chars.get(j).is_some_and(|x| x.1 == '.') {
@@ -86,8 +99,7 @@ pub fn split_words(text: &str) -> Vec<Range<usize>> {
                 j += 1;
             }
         }
-        let end = chars.get(j).map_or(text.len(), |x| x.0);
-        out.push(b..end);
+        out.push(b..at(j));
         i = j;
     }
     out
@@ -105,8 +117,11 @@ fn joins(text: &str, chars: &[(usize, char)], i: usize, j: usize) -> bool {
             word.contains('.') && word.split('.').all(|p| p.chars().count() == 1)
         },
         ',' => prev_digit && next.is_ascii_digit(),
-        // "n't" splits as in CoNLL/PTB: don't → do n't (handled by not joining before "t")
-        '\'' | '’' => !(next == 't' && chars.get(j - 1).is_some_and(|p| p.1 == 'n')),
+        // Clitics split as in CoNLL/PTB: "army's" → army 's, "don't" → do n't.
+        '\'' | '’' => {
+            let clitic = |k: usize, ch: &[char]| chars.get(k).is_some_and(|x| ch.contains(&x.1)) && !chars.get(k + 1).is_some_and(|x| x.1.is_alphanumeric());
+            !(clitic(j + 1, &['s', 'S']) || (clitic(j + 1, &['t', 'T']) && matches!(chars[j - 1].1, 'n' | 'N')))
+        }
         _ => true,
     }
 }
@@ -127,10 +142,12 @@ mod tests {
     fn splits_news_words() {
         assert_eq!(
             words("The U.S. army (AFP) said 3.5 and 1,200 people, O'Neil's AT&T al-Qaeda."),
-            vec!["The", "U.S.", "army", "(", "AFP", ")", "said", "3.5", "and", "1,200", "people", ",", "O'Neil's", "AT&T", "al-Qaeda", "."]
+            vec!["The", "U.S.", "army", "(", "AFP", ")", "said", "3.5", "and", "1,200", "people", ",", "O'Neil", "'s", "AT&T", "al-Qaeda", "."]
         );
         assert_eq!(words("George W. Bush"), vec!["George", "W.", "Bush"]);
         assert_eq!(words("\"Go.\" Then"), vec!["\"", "Go", ".", "\"", "Then"]);
+        assert_eq!(words("The army's men didn't go. Rock 'n' roll's"), vec!["The", "army", "'s", "men", "did", "n't", "go", ".", "Rock", "'", "n", "'", "roll", "'s"]);
+        assert_eq!(words("the convoy’s advance, they’re"), vec!["the", "convoy", "’s", "advance", ",", "they’re"]);
     }
 
     #[test]
