@@ -1,7 +1,7 @@
 //! triplex: who did what, where — entities and actor–action–place triples from news, at corpus scale.
 //!
 //! Stages, one module each, composed in [`pipeline`]: [`reader`] → [`segment`] → [`words`] →
-//! [`tokenize`] → [`ner`] (with [`model`] and [`decode`]) → [`actors`] → [`triples`] → [`record`] → [`sink`].
+//! [`tokenize`] → [`ner`] (with [`model`] and [`decode`]) → [`mentions`] → [`actors`] → [`triples`] → [`record`] → [`sink`].
 
 pub mod actors;
 pub mod conll;
@@ -9,6 +9,7 @@ pub mod decode;
 pub mod doc;
 pub mod eval;
 pub mod fixtures;
+pub mod mentions;
 pub mod model;
 pub mod ner;
 pub mod pipeline;

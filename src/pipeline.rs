@@ -2,6 +2,7 @@
 //! parallelism: rayon over documents for the text stages, candle's threads for the model.
 
 use crate::actors::merge_actor_phrases;
+use crate::mentions::resolve_mentions;
 use crate::doc::Mention;
 use crate::model::TokenTagger;
 use crate::model::bert::BertTagger;
@@ -194,14 +195,10 @@ fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, te
     let mut mentions = Vec::new();
     for (words, tags) in prep.words.iter().zip(tags) {
         for span in tagger.spans(tags) {
-            let (start, end) = (words[span.start].start, words[span.end - 1].end);
-            if is_lowercase_only(&text[start..end]) {
-                continue; // English names are capitalised: "of" or "city" alone is no entity.
-            }
-            mentions.push(Mention { start, end, label: span.label, score: span.score });
+            mentions.push(Mention { start: words[span.start].start, end: words[span.end - 1].end, label: span.label, score: span.score });
         }
     }
-    let mentions = merge_actor_phrases(text, mentions);
+    let mentions = merge_actor_phrases(text, resolve_mentions(text, mentions));
     let idx = CharIndex::new(text);
     let entities = mentions
         .iter()
@@ -233,11 +230,6 @@ fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, te
         }
     }
     Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples }
-}
-
-/// Whether every letter is a lower-case one (caseless scripts such as CJK never are).
-fn is_lowercase_only(s: &str) -> bool {
-    s.chars().any(char::is_lowercase) && !s.chars().any(|c| c.is_alphabetic() && !c.is_lowercase())
 }
 
 /// Scores are rounded so that output stays byte-identical across thread counts and machines.
@@ -276,17 +268,3 @@ pub fn run(
     Ok(totals)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lowercase_only_spans_are_told_apart() {
-        assert!(is_lowercase_only("of"));
-        assert!(is_lowercase_only("the city"));
-        assert!(!is_lowercase_only("Gao"));
-        assert!(!is_lowercase_only("al-Qaeda"));
-        assert!(!is_lowercase_only("東京"));
-        assert!(!is_lowercase_only("1996"));
-    }
-}
