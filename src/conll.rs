@@ -14,6 +14,8 @@ pub struct ConllSentence {
     pub tags: Vec<String>,
     /// The original lines (without line terminator), for writing back.
     pub lines: Vec<String>,
+    /// Index of the document (`-DOCSTART-` section) the sentence is in, from 0.
+    pub doc: usize,
 }
 
 /// Reads a CoNLL file: one token per line, whitespace-separated columns, token first and
@@ -28,6 +30,7 @@ pub fn read_conll(path: &Path) -> anyhow::Result<Vec<ConllSentence>> {
 pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
     let mut out = Vec::new();
     let mut cur = ConllSentence::default();
+    let mut doc = 0;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -35,6 +38,10 @@ pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
             if !cur.tokens.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
+            if cols.first() == Some(&"-DOCSTART-") && out.last().is_some_and(|s: &ConllSentence| s.doc == doc) {
+                doc += 1;
+            }
+            cur.doc = doc;
             continue;
         }
         if cols.len() < 2 {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use triplex::conll::{read_conll, write_predictions};
 use triplex::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
+use triplex::mentions::resolve_conll_tags;
 use triplex::pipeline::{Pipeline, default_model_dir};
 use triplex::reader::Document;
 use triplex::record::Record;
@@ -26,6 +27,10 @@ pub struct EvalArgs {
     /// With --conll: write the file back with the predicted tag as a last column.
     #[arg(long, requires = "conll")]
     predictions: Option<PathBuf>,
+    /// With --conll: score the tags after the pipeline's document-level mention clean-up
+    /// (`src/mentions.rs`), per -DOCSTART- document, instead of the model's alone.
+    #[arg(long, requires = "conll")]
+    documents: bool,
     /// Model directory (default: the shipped models/ner).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -47,7 +52,10 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     let headline = if let Some(path) = &a.conll {
         let sents = read_conll(path)?;
         let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
-        let pred = predict_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;
+        let mut pred = predict_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;
+        if a.documents {
+            pred = resolve_conll_tags(&sents, &pred);
+        }
         let gold: Vec<Vec<String>> = sents.iter().map(|s| to_iob2(&s.tags)).collect();
         if let Some(out) = &a.predictions {
             write_predictions(out, &sents, &pred)?;

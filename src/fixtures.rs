@@ -9,7 +9,7 @@ use std::path::Path;
 /// Splits each gold text into sentences and words, tagging words inside entities with IOB2.
 pub fn conll_from_gold(path: &Path) -> Result<Vec<ConllSentence>> {
     let mut out = Vec::new();
-    for rec in crate::eval::read_jsonl(path)? {
+    for (doc, rec) in crate::eval::read_jsonl(path)?.into_iter().enumerate() {
         let text = rec.text.as_deref().with_context(|| format!("{}: record {} has no text", path.display(), rec.id))?;
         // Entity code-point offsets → byte offsets.
         let byte_of: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
@@ -33,7 +33,7 @@ pub fn conll_from_gold(path: &Path) -> Result<Vec<ConllSentence>> {
             }
             let tokens: Vec<String> = words.iter().map(|w| text[w.clone()].to_string()).collect();
             let lines = tokens.iter().zip(&tags).map(|(t, g)| format!("{t} {g}")).collect();
-            out.push(ConllSentence { tokens, tags, lines });
+            out.push(ConllSentence { tokens, tags, lines, doc });
         }
     }
     Ok(out)
