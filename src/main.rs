@@ -36,6 +36,8 @@ enum Command {
     Train(TrainCommand),
     /// Scores predictions against labelled fixtures (gold JSONL or CoNLL files).
     Eval(eval_cmd::EvalArgs),
+    /// Measures throughput: words/s, documents/s, peak memory and time per stage, per thread count.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -137,6 +139,7 @@ struct NerTrainArgs {
     quiet: bool,
 }
 
+mod bench;
 mod eval_cmd;
 
 fn main() -> ExitCode {
@@ -145,6 +148,7 @@ fn main() -> ExitCode {
         Command::Extract(a) => extract(a),
         Command::Train(TrainCommand::Ner(a)) => train(a),
         Command::Eval(a) => eval_cmd::eval(a),
+        Command::Bench(a) => bench::bench(a),
     };
     match result {
         Ok(code) => code,

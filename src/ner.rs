@@ -5,6 +5,7 @@ use crate::model::{PieceSeq, TokenTagger};
 use crate::tokenize::WordPieces;
 use crate::words::shape;
 use anyhow::Result;
+use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
 /// The tag of one word: label id and the model's probability of it.
@@ -67,21 +68,36 @@ impl<'m> Tagger<'m> {
         let clock = Instant::now();
         let nl = self.model.labels().len();
         let o = self.model.labels().iter().position(|l| l == "O").unwrap_or(0);
-        let mut windows = Vec::new();
-        for (si, words) in sentences.iter().enumerate() {
-            self.windows_of(si, words, &mut windows)?;
-        }
+        // Sentences are tokenized in parallel; the windows keep sentence order.
+        let per_sentence: Vec<Vec<Window>> = sentences
+            .par_iter()
+            .enumerate()
+            .map(|(si, words)| {
+                let mut w = Vec::new();
+                self.windows_of(si, words, &mut w)?;
+                Ok(w)
+            })
+            .collect::<Result<_>>()?;
+        let windows: Vec<Window> = per_sentence.into_iter().flatten().collect();
         times.tokenize = clock.elapsed();
         let clock = Instant::now();
         // Batch by length so padding costs little; the order is fixed by the input alone.
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&i| (windows[i].seq.ids.len(), i));
+        // Batches run concurrently (each one's matmuls may use more threads); their results do
+        // not depend on the schedule, and are merged in batch order.
+        let chunks: Vec<&[usize]> = order.chunks(self.batch_size).collect();
+        let outs: Vec<Vec<Vec<f32>>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let batch: Vec<PieceSeq> = chunk.iter().map(|&i| windows[i].seq.clone()).collect();
+                self.model.tag_batch(&batch)
+            })
+            .collect::<Result<_>>()?;
         // scores[s][w]: best-placed window's log-probs for word w, with its distance to a window edge.
-        let mut scores: Vec<Vec<(i64, Vec<f32>)>> = sentences.iter().map(|w| vec![(-1, Vec::new()); w.len()]).collect();
-        for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<PieceSeq> = chunk.iter().map(|&i| windows[i].seq.clone()).collect();
-            let out = self.model.tag_batch(&batch)?;
-            for (&wi, logp) in chunk.iter().zip(out) {
+        let mut scores: Vec<Vec<(i64, usize, usize)>> = sentences.iter().map(|w| vec![(-1, 0, 0); w.len()]).collect();
+        for (ci, chunk) in chunks.iter().enumerate() {
+            for (k, &wi) in chunk.iter().enumerate() {
                 let win = &windows[wi];
                 let len = win.word_starts.len() as i64;
                 for (p, w) in win.word_starts.iter().enumerate() {
@@ -89,25 +105,25 @@ impl<'m> Tagger<'m> {
                     let centrality = (p as i64).min(len - 1 - p as i64);
                     let slot = &mut scores[win.sentence][w as usize];
                     if centrality > slot.0 {
-                        let at = (p + 1) * nl; // +1 skips [CLS]
-                        *slot = (centrality, logp[at..at + nl].to_vec());
+                        *slot = (centrality, ci * self.batch_size + k, (p + 1) * nl); // +1 skips [CLS]
                     }
                 }
             }
         }
-        times.model = clock.elapsed();
+        let flat_out = |b: usize, at: usize| -> &[f32] { &outs[b / self.batch_size][b % self.batch_size][at..at + nl] };
         let tags = scores
-            .into_iter()
+            .into_par_iter()
             .map(|words| {
                 // A word with no piece (e.g. a control character) gets O.
                 let m: Vec<Vec<f32>> = words
                     .into_iter()
-                    .map(|(d, s)| if d < 0 { (0..nl).map(|l| if l == o { 0.0 } else { -20.0 }).collect() } else { s })
+                    .map(|(d, b, at)| if d < 0 { (0..nl).map(|l| if l == o { 0.0 } else { -20.0 }).collect() } else { flat_out(b, at).to_vec() })
                     .collect();
                 let path = self.decoder.decode(&m);
                 path.iter().zip(&m).map(|(&l, s)| WordTag { label: l, prob: s[l].exp() }).collect()
             })
             .collect();
+        times.model = clock.elapsed();
         Ok((tags, times))
     }
 

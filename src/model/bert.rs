@@ -2,7 +2,8 @@
 
 use super::{PieceSeq, TokenTagger};
 use anyhow::{Context, Result, bail};
-use candle_core::{D, DType, Device, Tensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{CpuStorage, D, DType, Device, Module, Storage, Tensor};
 use candle_nn::VarBuilder;
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -173,6 +174,8 @@ pub struct BertTagger {
     layers: Vec<Layer>,
     classifier: Dense,
     device: Device,
+    /// Inference-only kernels over packed (unpadded) batches; built by [`BertTagger::load_dir`].
+    fast: Option<fast::FastBert>,
 }
 
 impl BertTagger {
@@ -202,6 +205,7 @@ impl BertTagger {
             labels,
             name,
             config,
+            fast: None,
         })
     }
 
@@ -214,7 +218,19 @@ impl BertTagger {
         }
         // SAFETY: the file is mapped read-only and not modified while the model lives.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu)? };
-        Self::new(vb, config).with_context(|| format!("cannot load model from {}", dir.display()))
+        let mut model = Self::new(vb, config).with_context(|| format!("cannot load model from {}", dir.display()))?;
+        // Loaded for inference: the weights never change, so the fused kernels may copy them.
+        model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::from_env()?).context("cannot prepare the inference kernels")?);
+        Ok(model)
+    }
+
+    /// Logits `[sum of lengths, labels]` from the packed inference kernels (None when the model
+    /// was not loaded for inference, e.g. while training).
+    pub fn packed_logits(&self, batch: &[PieceSeq]) -> Result<Option<Vec<f32>>> {
+        match &self.fast {
+            Some(f) => Ok(Some(f.logits(self, batch)?)),
+            None => Ok(None),
+        }
     }
 
     pub fn config(&self) -> &BertConfig {
@@ -305,11 +321,179 @@ impl TokenTagger for BertTagger {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        let l = self.labels.len();
+        if let Some(mut flat) = self.packed_logits(batch)? {
+            fast::log_softmax_rows(&mut flat, l);
+            let mut out = Vec::with_capacity(batch.len());
+            let mut at = 0;
+            for s in batch {
+                out.push(flat[at * l..(at + s.ids.len()) * l].to_vec());
+                at += s.ids.len();
+            }
+            return Ok(out);
+        }
         let (ids, types, mask, t) = self.pad_batch(batch)?;
         let logits = self.logits(&ids, &types, &mask, None)?;
         let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
         let flat: Vec<f32> = logp.flatten_all()?.to_vec1()?;
-        let l = self.labels.len();
         Ok(batch.iter().enumerate().map(|(i, s)| flat[i * t * l..(i * t + s.ids.len()) * l].to_vec()).collect())
+    }
+}
+
+/// Throughput of the encoder's matmul kernels on an `[m, k] × [k, n]` product, in GFLOP/s
+/// (2·m·k·n per product, best of `reps`): candle's f32 gemm, candle's Q8_0, and the int8 kernel
+/// (when the CPU has AVX-512 VNNI). For `triplex bench --kernels`.
+#[doc(hidden)]
+pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(&'static str, f64)>> {
+    use std::time::Instant;
+    let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.05).collect();
+    let x: Vec<f32> = (0..m * k).map(|i| (i * 104729 % 1000) as f32 / 500.0 - 1.0).collect();
+    let wt = Tensor::from_vec(w.clone(), (n, k), &Device::Cpu)?;
+    let bias = Tensor::zeros(n, DType::F32, &Device::Cpu)?;
+    let flop = 2.0 * (m * k * n) as f64;
+    let mut out = Vec::new();
+    let mut formats = vec![("f32 (candle gemm)", fast::Format::F32), ("q8_0 (candle quantized)", fast::Format::Q8)];
+    if fast::i8mm::available() {
+        formats.push(("int8 (AVX-512 VNNI kernel)", fast::Format::I8));
+    }
+    for (name, f) in formats {
+        let lin = fast::Linear::new(&wt, &bias, f)?;
+        let mut best = f64::MAX;
+        for _ in 0..reps.max(1) {
+            let clock = Instant::now();
+            lin.apply(x.clone(), |y| y[0])?;
+            best = best.min(clock.elapsed().as_secs_f64());
+        }
+        out.push((name, flop / best / 1e9));
+    }
+    Ok(out)
+}
+
+mod fast;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny random model directory (config.json and model.safetensors).
+    fn tiny_model(dir: &Path) {
+        let labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"];
+        let config = serde_json::json!({
+            "model_type": "bert", "vocab_size": 50, "hidden_size": 64, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "intermediate_size": 64, "max_position_embeddings": 64,
+            "type_vocab_size": 8, "layer_norm_eps": 1e-12, "triplex_word_shapes": true,
+            "id2label": labels.iter().enumerate().map(|(i, l)| (i.to_string(), l.to_string())).collect::<BTreeMap<_, _>>(),
+        });
+        std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+        let mut seed = 12345u64;
+        let mut rnd = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+        };
+        let mut ts = std::collections::HashMap::new();
+        let mut put = |name: String, shape: Vec<usize>, norm: bool| {
+            let n: usize = shape.iter().product();
+            let v: Vec<f32> = (0..n).map(|_| if norm { 1.0 + 0.1 * rnd() } else { 0.3 * rnd() }).collect();
+            ts.insert(name, Tensor::from_vec(v, shape, &Device::Cpu).unwrap());
+        };
+        let h = 64; // 4 heads of 16: the AVX-512 attention path
+        put("bert.embeddings.word_embeddings.weight".into(), vec![50, h], false);
+        put("bert.embeddings.position_embeddings.weight".into(), vec![64, h], false);
+        put("bert.embeddings.token_type_embeddings.weight".into(), vec![8, h], false);
+        put("bert.embeddings.LayerNorm.weight".into(), vec![h], true);
+        put("bert.embeddings.LayerNorm.bias".into(), vec![h], false);
+        for l in 0..2 {
+            let p = format!("bert.encoder.layer.{l}.");
+            for (n, o, i) in [("attention.self.query", h, h), ("attention.self.key", h, h), ("attention.self.value", h, h), ("attention.output.dense", h, h), ("intermediate.dense", 64, h), ("output.dense", h, 64)] {
+                put(format!("{p}{n}.weight"), vec![o, i], false);
+                put(format!("{p}{n}.bias"), vec![o], false);
+            }
+            for n in ["attention.output.LayerNorm", "output.LayerNorm"] {
+                put(format!("{p}{n}.weight"), vec![h], true);
+                put(format!("{p}{n}.bias"), vec![h], false);
+            }
+        }
+        put("classifier.weight".into(), vec![labels.len(), h], false);
+        put("classifier.bias".into(), vec![labels.len()], false);
+        candle_core::safetensors::save(&ts, dir.join("model.safetensors")).unwrap();
+    }
+
+    fn batch() -> Vec<PieceSeq> {
+        [7usize, 3, 12, 1, 30]
+            .iter()
+            .enumerate()
+            .map(|(s, &len)| PieceSeq { ids: (0..len).map(|i| ((i * 7 + s * 3) % 50) as u32).collect(), types: (0..len).map(|i| ((i + s) % 8) as u32).collect() })
+            .collect()
+    }
+
+    /// Log-probabilities of the padded candle path (the one training uses), per sequence.
+    fn padded(model: &BertTagger, batch: &[PieceSeq]) -> Vec<Vec<f32>> {
+        let (ids, types, mask, t) = model.pad_batch(batch).unwrap();
+        let logits = model.logits(&ids, &types, &mask, None).unwrap();
+        let flat: Vec<f32> = candle_nn::ops::log_softmax(&logits, D::Minus1).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let l = model.labels.len();
+        batch.iter().enumerate().map(|(i, s)| flat[i * t * l..(i * t + s.ids.len()) * l].to_vec()).collect()
+    }
+
+    fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(b).flat_map(|(x, y)| {
+            assert_eq!(x.len(), y.len());
+            x.iter().zip(y).map(|(p, q)| (p - q).abs())
+        })
+        .fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn fast_path_matches_the_padded_path() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_model(dir.path());
+        let mut model = BertTagger::load_dir(dir.path()).unwrap();
+        assert!(model.fast.is_some());
+        model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::F32).unwrap());
+        let b = batch();
+        let fast = model.tag_batch(&b).unwrap();
+        let diff = max_diff(&fast, &padded(&model, &b));
+        assert!(diff < 1e-4, "packed and padded paths differ by {diff}");
+        // One sequence alone gives the same as within the batch.
+        let one = model.tag_batch(&b[2..3]).unwrap();
+        assert!(max_diff(&one, &fast[2..3]) < 1e-5);
+    }
+
+    #[test]
+    fn int8_path_is_close() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_model(dir.path());
+        let mut model = BertTagger::load_dir(dir.path()).unwrap();
+        for format in ["i8", "q8", "i8:qkv,down"] {
+            model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::parse(format).unwrap()).unwrap());
+            let b = batch();
+            let diff = max_diff(&model.tag_batch(&b).unwrap(), &padded(&model, &b));
+            assert!(diff < 0.15, "{format}: differs by {diff}");
+        }
+        assert!(fast::WeightFormat::parse("bf17").is_err());
+    }
+
+    #[test]
+    fn fast_exp_matches_std() {
+        let mut worst = 0f32;
+        for i in 0..=870000 {
+            let x = -(i as f32) / 10000.0;
+            let (a, b) = (fast::exp_neg(x), x.exp());
+            worst = worst.max((a - b).abs() / b.max(f32::MIN_POSITIVE));
+        }
+        assert!(worst < 1e-6, "exp off by {worst} (relative)");
+        assert_eq!(fast::exp_neg(0.0), 1.0);
+        assert!(fast::exp_neg(-1e4) < 1e-37);
+    }
+
+    #[test]
+    fn fast_erf_matches_libm() {
+        let mut worst = 0f32;
+        for i in -60000..=60000 {
+            let x = i as f32 / 10000.0;
+            worst = worst.max((fast::erf(x) - candle_core::cpu::erf::erf_f32(x)).abs());
+        }
+        assert!(worst < 1e-6, "erf off by {worst}");
     }
 }

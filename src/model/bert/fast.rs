@@ -1,0 +1,573 @@
+//! The inference path: every sequence of a batch packed into one `[pieces, hidden]` matrix (no
+//! padding), Q/K/V in one matmul, attention per sequence, and bias, GELU, residual and layer norm
+//! fused into one pass over each matmul's output. Numerically it is the padded candle path up to
+//! float summation order (see `fast_path_matches_the_padded_path`).
+
+use super::*;
+use rayon::prelude::*;
+
+/// Weight format of one matmul.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    F32,
+    /// candle's quantized Q8_0 kernels.
+    Q8,
+    /// This module's int8 kernel (AVX-512 VNNI): per-channel weight scales, per-row activation scales.
+    I8,
+}
+
+/// Weight formats of the encoder's four matmuls, from `TRIPLEX_WEIGHTS`: `i8` (the default
+/// where the CPU has AVX-512 VNNI, else `f32`), `f32`, `q8`, or `i8:` with the matmuls to make
+/// int8 among `qkv,out,inter,down` (the others f32). int8 keeps the dev F1 (see README).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightFormat {
+    qkv: Format,
+    out: Format,
+    inter: Format,
+    down: Format,
+}
+
+impl WeightFormat {
+    pub const F32: WeightFormat = WeightFormat { qkv: Format::F32, out: Format::F32, inter: Format::F32, down: Format::F32 };
+
+    pub fn from_env() -> Result<Self> {
+        let v = std::env::var("TRIPLEX_WEIGHTS").unwrap_or_default();
+        Self::parse(&v)
+    }
+
+    pub fn parse(v: &str) -> Result<Self> {
+        let all = |f| WeightFormat { qkv: f, out: f, inter: f, down: f };
+        let mut w = match v {
+            "f32" => return Ok(Self::F32),
+            "q8" => return Ok(all(Format::Q8)),
+            "" | "i8" => all(Format::I8),
+            _ => match v.strip_prefix("i8:") {
+                Some(list) => {
+                    let mut w = Self::F32;
+                    for part in list.split(',') {
+                        match part {
+                            "qkv" => w.qkv = Format::I8,
+                            "out" => w.out = Format::I8,
+                            "inter" => w.inter = Format::I8,
+                            "down" => w.down = Format::I8,
+                            o => bail!("TRIPLEX_WEIGHTS: unknown matmul {o:?} (qkv, out, inter, down)"),
+                        }
+                    }
+                    w
+                }
+                None => bail!("TRIPLEX_WEIGHTS={v:?}: expected f32, q8, i8 or i8:qkv,out,inter,down"),
+            },
+        };
+        // Without VNNI the int8 kernel is not there: f32 instead.
+        if !i8mm::available() {
+            for f in [&mut w.qkv, &mut w.out, &mut w.inter, &mut w.down] {
+                if *f == Format::I8 {
+                    *f = Format::F32;
+                }
+            }
+        }
+        Ok(w)
+    }
+}
+
+pub(super) enum Mat {
+    /// `weight.t()`: a `[in, out]` view of the `[out, in]` matrix, as the training path uses.
+    F32(Tensor),
+    Q8(QMatMul),
+    I8(i8mm::PackedI8),
+}
+
+/// `y = x·Wᵀ` (the bias is added by the caller's fused pass).
+pub(super) struct Linear {
+    mat: Mat,
+    bias: Vec<f32>,
+    k: usize,
+}
+
+impl Linear {
+    /// From `[out, in]` weights and `[out]` bias.
+    pub(super) fn new(weight: &Tensor, bias: &Tensor, format: Format) -> Result<Self> {
+        let (n, k) = weight.dims2()?;
+        let mat = match format {
+            Format::F32 => Mat::F32(weight.t()?),
+            Format::Q8 => Mat::Q8(QMatMul::from_qtensor(QTensor::quantize(&weight.contiguous()?, GgmlDType::Q8_0)?)?),
+            Format::I8 => Mat::I8(i8mm::PackedI8::new(&weight.flatten_all()?.to_vec1::<f32>()?, n, k, i8mm::block_from_env())),
+        };
+        Ok(Linear { mat, bias: bias.to_vec1()?, k })
+    }
+
+    fn from_dense(d: &Dense, format: Format) -> Result<Self> {
+        Self::new(&d.weight_t.t()?, &d.bias, format)
+    }
+
+    /// Runs `x` (`[m, in]`, row-major) through the matmul and hands `f` the `[m, out]` result.
+    pub(super) fn apply<R>(&self, x: Vec<f32>, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
+        let m = x.len() / self.k;
+        let y = match &self.mat {
+            Mat::F32(w) => Tensor::from_vec(x, (m, self.k), &Device::Cpu)?.matmul(w)?,
+            Mat::Q8(q) => q.forward(&Tensor::from_vec(x, (m, self.k), &Device::Cpu)?)?,
+            Mat::I8(p) => return Ok(f(&p.matmul(&x, m))),
+        };
+        with_f32(&y, f)
+    }
+}
+
+/// Calls `f` with the data of a contiguous f32 CPU tensor, without copying it.
+fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    let Some((a, b)) = layout.contiguous_offsets() else { bail!("tensor is not contiguous") };
+    match &*storage {
+        Storage::Cpu(CpuStorage::F32(v)) => Ok(f(&v[a..b])),
+        _ => bail!("expected an f32 CPU tensor"),
+    }
+}
+
+struct Norm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    eps: f32,
+}
+
+impl Norm {
+    fn new(n: &LayerNorm) -> Result<Self> {
+        Ok(Norm { weight: n.weight.to_vec1()?, bias: n.bias.to_vec1()?, eps: n.eps as f32 })
+    }
+
+    /// Layer norm of one row in place (as candle's kernel: E[x²] − E[x]², in f32), with
+    /// 16 partial sums so that it vectorizes.
+    #[inline(always)]
+    fn row(&self, x: &mut [f32]) {
+        let (mut s1, mut s2) = ([0f32; 16], [0f32; 16]);
+        let chunks = x.chunks_exact(16);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for i in 0..16 {
+                s1[i] += c[i];
+                s2[i] += c[i] * c[i];
+            }
+        }
+        let (mut sum, mut sum2) = (s1.iter().sum::<f32>(), s2.iter().sum::<f32>());
+        for &v in rest {
+            sum += v;
+            sum2 += v * v;
+        }
+        let n = x.len() as f32;
+        let mean = sum / n;
+        let var = sum2 / n - mean * mean;
+        let inv_std = (var + self.eps).sqrt().recip();
+        for ((d, a), b) in x.iter_mut().zip(&self.weight).zip(&self.bias) {
+            *d = (*d - mean) * inv_std * a + b;
+        }
+    }
+
+    /// `x = norm(x + y + bias)` on rows of width `h`.
+    #[inline(always)]
+    fn residual_rows(&self, xs: &mut [f32], ys: &[f32], bias: &[f32], h: usize) {
+        for (xr, yr) in xs.chunks_mut(h).zip(ys.chunks(h)) {
+            for ((xv, yv), b) in xr.iter_mut().zip(yr).zip(bias) {
+                *xv += yv + b;
+            }
+            self.row(xr);
+        }
+    }
+
+    /// [`Norm::residual_rows`] compiled for the widest vectors the CPU has.
+    fn residual(&self, xs: &mut [f32], ys: &[f32], bias: &[f32], h: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has the features the function is compiled for.
+                return unsafe { self.residual_avx512(xs, ys, bias, h) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: as above.
+                return unsafe { self.residual_avx2(xs, ys, bias, h) };
+            }
+        }
+        self.residual_rows(xs, ys, bias, h)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx2")]
+    fn residual_avx512(&self, xs: &mut [f32], ys: &[f32], bias: &[f32], h: usize) {
+        self.residual_rows(xs, ys, bias, h)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn residual_avx2(&self, xs: &mut [f32], ys: &[f32], bias: &[f32], h: usize) {
+        self.residual_rows(xs, ys, bias, h)
+    }
+}
+
+struct FastLayer {
+    qkv: Linear,
+    attn_out: Linear,
+    attn_norm: Norm,
+    intermediate: Linear,
+    output: Linear,
+    out_norm: Norm,
+}
+
+pub struct FastBert {
+    layers: Vec<FastLayer>,
+    embed_norm: Norm,
+    classifier: Linear,
+}
+
+/// Rows per parallel task in the element-wise passes.
+const ROWS: usize = 16;
+
+impl FastBert {
+    pub fn build(m: &BertTagger, format: WeightFormat) -> Result<Self> {
+        let mut layers = Vec::with_capacity(m.layers.len());
+        for l in &m.layers {
+            let w = Tensor::cat(&[l.query.weight_t.t()?, l.key.weight_t.t()?, l.value.weight_t.t()?], 0)?;
+            let b = Tensor::cat(&[&l.query.bias, &l.key.bias, &l.value.bias], 0)?;
+            layers.push(FastLayer {
+                qkv: Linear::new(&w, &b, format.qkv)?,
+                attn_out: Linear::from_dense(&l.attn_out, format.out)?,
+                attn_norm: Norm::new(&l.attn_norm)?,
+                intermediate: Linear::from_dense(&l.intermediate, format.inter)?,
+                output: Linear::from_dense(&l.output, format.down)?,
+                out_norm: Norm::new(&l.out_norm)?,
+            });
+        }
+        // The classifier is tiny (labels × hidden): kept in f32 whatever the format.
+        Ok(FastBert { layers, embed_norm: Norm::new(&m.embed_norm)?, classifier: Linear::from_dense(&m.classifier, Format::F32)? })
+    }
+
+    /// Logits `[total pieces, labels]`, sequence after sequence.
+    pub fn logits(&self, m: &BertTagger, batch: &[PieceSeq]) -> Result<Vec<f32>> {
+        let h = m.config.hidden_size;
+        let heads = m.config.num_attention_heads;
+        let dh = h / heads;
+        let mut spans = Vec::with_capacity(batch.len());
+        let mut n = 0;
+        for s in batch {
+            if s.ids.len() > m.config.max_position_embeddings {
+                bail!("sequence of {} pieces is longer than the model's {}", s.ids.len(), m.config.max_position_embeddings);
+            }
+            spans.push((n, s.ids.len()));
+            n += s.ids.len();
+        }
+        if batch.iter().any(|s| s.ids.iter().any(|&i| i as usize >= m.config.vocab_size) || s.types.iter().any(|&t| t as usize >= m.config.type_vocab_size)) {
+            bail!("piece or type id out of the model's range");
+        }
+        // Embeddings: word + position + type, then layer norm, one row per piece.
+        let mut x = vec![0f32; n * h];
+        with_f32(&m.word_embeddings, |we| {
+            with_f32(&m.position_embeddings, |pe| {
+                with_f32(&m.token_type_embeddings, |te| {
+                    let mut row = 0;
+                    for s in batch {
+                        for (p, (&id, &ty)) in s.ids.iter().zip(&s.types).enumerate() {
+                            let (id, ty) = (id as usize, ty as usize);
+                            let out = &mut x[row * h..(row + 1) * h];
+                            let (w, pp, t) = (&we[id * h..(id + 1) * h], &pe[p * h..(p + 1) * h], &te[ty * h..(ty + 1) * h]);
+                            for i in 0..h {
+                                out[i] = w[i] + pp[i] + t[i];
+                            }
+                            row += 1;
+                        }
+                    }
+                })
+            })
+        })???;
+        let zeros = vec![0f32; h * ROWS];
+        x.par_chunks_mut(h * ROWS).for_each(|rows| self.embed_norm.residual(rows, &zeros[..rows.len()], &zeros[..h], h));
+        let scale = 1.0 / (dh as f32).sqrt();
+        for layer in &self.layers {
+            // Q, K and V in one matmul; bias added, Q scaled, in the same pass as attention.
+            let ctx = layer.qkv.apply(x.clone(), |qkv| attention(qkv, &layer.qkv.bias, &spans, h, heads, scale))?;
+            // x = norm(ctx·Wᵀ + b + x)
+            layer.attn_out.apply(ctx, |a| residual_norm(&mut x, a, &layer.attn_out.bias, &layer.attn_norm, h))?;
+            let inter = layer.intermediate.apply(x.clone(), |y| bias_gelu(y, &layer.intermediate.bias))?;
+            layer.output.apply(inter, |o| residual_norm(&mut x, o, &layer.output.bias, &layer.out_norm, h))?;
+        }
+        let nl = self.classifier.bias.len();
+        self.classifier.apply(x, |y| {
+            let mut out = y.to_vec();
+            out.par_chunks_mut(nl * ROWS).for_each(|rows| {
+                for r in rows.chunks_mut(nl) {
+                    for (v, b) in r.iter_mut().zip(&self.classifier.bias) {
+                        *v += b;
+                    }
+                }
+            });
+            out
+        })
+    }
+}
+
+/// `x = norm(y + bias + x)`, row by row.
+fn residual_norm(x: &mut [f32], y: &[f32], bias: &[f32], norm: &Norm, h: usize) {
+    x.par_chunks_mut(h * ROWS).zip(y.par_chunks(h * ROWS)).for_each(|(xs, ys)| norm.residual(xs, ys, bias, h));
+}
+
+/// `gelu(y + bias)` with the exact (erf) GELU.
+fn bias_gelu(y: &[f32], bias: &[f32]) -> Vec<f32> {
+    let n = bias.len();
+    let mut out = vec![0f32; y.len()];
+    out.par_chunks_mut(n * ROWS).zip(y.par_chunks(n * ROWS)).for_each(|(os, ys)| {
+        for (or, yr) in os.chunks_mut(n).zip(ys.chunks(n)) {
+            gelu_row(or, yr, bias);
+        }
+    });
+    out
+}
+
+fn gelu_row(out: &mut [f32], y: &[f32], bias: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the features the function is compiled for.
+            return unsafe { gelu_row_avx512(out, y, bias) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: as above.
+            return unsafe { gelu_row_avx2(out, y, bias) };
+        }
+    }
+    gelu_row_generic(out, y, bias)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+fn gelu_row_avx512(out: &mut [f32], y: &[f32], bias: &[f32]) {
+    gelu_row_generic(out, y, bias)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn gelu_row_avx2(out: &mut [f32], y: &[f32], bias: &[f32]) {
+    gelu_row_generic(out, y, bias)
+}
+
+#[inline(always)]
+fn gelu_row_generic(out: &mut [f32], y: &[f32], bias: &[f32]) {
+    for ((o, &v), &b) in out.iter_mut().zip(y).zip(bias) {
+        let v = v + b;
+        *o = (erf(v * std::f32::consts::FRAC_1_SQRT_2) + 1.0) * 0.5 * v;
+    }
+}
+
+/// erf for f32 as a rational function (Eigen's `generic_fast_erf_float`): within a few ulp of
+/// libm's `erff`, and vectorizable (no branches, no calls).
+#[inline(always)]
+#[allow(clippy::excessive_precision)]
+pub(super) fn erf(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let mut p = x2 * -2.72614225801306e-10 + 2.77068142495902e-08;
+    p = x2 * p + -2.10102402082508e-06;
+    p = x2 * p + -5.69250639462346e-05;
+    p = x2 * p + -7.34990630326855e-04;
+    p = x2 * p + -2.95459980854025e-03;
+    p = x2 * p + -1.60960333262415e-02;
+    p *= x;
+    let mut q = x2 * -1.45660718464996e-05 + -2.13374055278905e-04;
+    q = x2 * q + -1.68282697438203e-03;
+    q = x2 * q + -7.37332916720468e-03;
+    q = x2 * q + -1.42647390514189e-02;
+    p / q
+}
+
+/// Self-attention of each sequence on its own rows of the packed `[n, 3h]` Q|K|V matrix
+/// (bias not yet added); returns the `[n, h]` context.
+fn attention(qkv: &[f32], bias: &[f32], spans: &[(usize, usize)], h: usize, heads: usize, scale: f32) -> Vec<f32> {
+    let n: usize = spans.iter().map(|s| s.1).sum();
+    let mut ctx = vec![0f32; n * h];
+    // Split the output by sequence so each task owns its rows.
+    let mut parts: Vec<(&mut [f32], (usize, usize))> = Vec::with_capacity(spans.len());
+    let mut rest: &mut [f32] = &mut ctx;
+    for &(start, len) in spans {
+        let (a, b) = rest.split_at_mut(len * h);
+        parts.push((a, (start, len)));
+        rest = b;
+    }
+    parts.into_par_iter().for_each(|(out, (start, t))| {
+        let rows = &qkv[start * 3 * h..(start + t) * 3 * h];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has the features the function is compiled for.
+                return unsafe { attend_avx512(rows, bias, out, t, h, heads, scale) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: as above.
+                return unsafe { attend_avx2(rows, bias, out, t, h, heads, scale) };
+            }
+        }
+        attend(rows, bias, out, t, h, heads, scale)
+    });
+    ctx
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
+fn attend_avx512(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
+    use std::arch::x86_64::*;
+    let dh = h / heads;
+    if !dh.is_multiple_of(16) || dh > 64 {
+        return attend(rows, bias, out, t, h, heads, scale);
+    }
+    let nv = dh / 16;
+    let tp = t.div_ceil(16) * 16;
+    // Per head: Q (scaled) [t][dh], K transposed [dh][tp] (zero-padded), V [t][dh].
+    let mut q = vec![0f32; heads * t * dh];
+    let mut kt = vec![0f32; heads * dh * tp];
+    let mut v = vec![0f32; heads * t * dh];
+    for i in 0..t {
+        let r = &rows[i * 3 * h..(i + 1) * 3 * h];
+        for hd in 0..heads {
+            let at = (hd * t + i) * dh;
+            let c = hd * dh;
+            for ((o, &x), &b) in q[at..at + dh].iter_mut().zip(&r[c..c + dh]).zip(&bias[c..c + dh]) {
+                *o = (x + b) * scale;
+            }
+            for ((o, &x), &b) in v[at..at + dh].iter_mut().zip(&r[2 * h + c..2 * h + c + dh]).zip(&bias[2 * h + c..2 * h + c + dh]) {
+                *o = x + b;
+            }
+            for d in 0..dh {
+                kt[(hd * dh + d) * tp + i] = r[h + c + d] + bias[h + c + d];
+            }
+        }
+    }
+    let mut p = vec![0f32; tp];
+    for hd in 0..heads {
+        let kth = &kt[hd * dh * tp..(hd + 1) * dh * tp];
+        let vh = &v[hd * t * dh..(hd + 1) * t * dh];
+        for i in 0..t {
+            let qi = &q[(hd * t + i) * dh..(hd * t + i + 1) * dh];
+            // SAFETY: every load and store is within `kth` (dh rows of tp), `p` (tp), `vh`
+            // (t rows of dh = 16·nv) and `out` (row i, head hd's dh columns).
+            unsafe {
+                for jb in (0..tp).step_by(16) {
+                    let mut acc = _mm512_setzero_ps();
+                    for (d, &qd) in qi.iter().enumerate() {
+                        acc = _mm512_fmadd_ps(_mm512_set1_ps(qd), _mm512_loadu_ps(kth.as_ptr().add(d * tp + jb)), acc);
+                    }
+                    _mm512_storeu_ps(p.as_mut_ptr().add(jb), acc);
+                }
+                let pt = &mut p[..t];
+                let max = pt.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                for pj in pt.iter_mut() {
+                    *pj = exp_neg(*pj - max);
+                }
+                let sum: f32 = pt.iter().sum();
+                let inv = 1.0 / sum;
+                let mut acc = [_mm512_setzero_ps(); 4];
+                for (j, &pj) in pt.iter().enumerate() {
+                    let w = _mm512_set1_ps(pj * inv);
+                    for (u, a) in acc.iter_mut().enumerate().take(nv) {
+                        *a = _mm512_fmadd_ps(w, _mm512_loadu_ps(vh.as_ptr().add(j * dh + u * 16)), *a);
+                    }
+                }
+                for (u, a) in acc.iter().enumerate().take(nv) {
+                    _mm512_storeu_ps(out.as_mut_ptr().add(i * h + hd * dh + u * 16), *a);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn attend_avx2(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
+    attend(rows, bias, out, t, h, heads, scale)
+}
+
+/// Attention of one sequence: `rows` its `[t, 3h]` Q|K|V, `out` its `[t, h]` context.
+/// Scores are computed 16 keys at a time from K transposed (no horizontal sums).
+#[inline(always)]
+fn attend(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
+    const L: usize = 16;
+    let dh = h / heads;
+    let tp = t.div_ceil(L) * L;
+    // Per head: Q (scaled) [t][dh], K transposed [dh][tp] (zero-padded), V [t][dh].
+    let mut q = vec![0f32; heads * t * dh];
+    let mut kt = vec![0f32; heads * dh * tp];
+    let mut v = vec![0f32; heads * t * dh];
+    for i in 0..t {
+        let r = &rows[i * 3 * h..(i + 1) * 3 * h];
+        for hd in 0..heads {
+            let at = (hd * t + i) * dh;
+            let c = hd * dh;
+            for d in 0..dh {
+                q[at + d] = (r[c + d] + bias[c + d]) * scale;
+                kt[(hd * dh + d) * tp + i] = r[h + c + d] + bias[h + c + d];
+                v[at + d] = r[2 * h + c + d] + bias[2 * h + c + d];
+            }
+        }
+    }
+    let mut p = vec![0f32; tp];
+    let mut acc = vec![0f32; dh];
+    for hd in 0..heads {
+        let kth = &kt[hd * dh * tp..(hd + 1) * dh * tp];
+        let vh = &v[hd * t * dh..(hd + 1) * t * dh];
+        for i in 0..t {
+            let qi = &q[(hd * t + i) * dh..(hd * t + i + 1) * dh];
+            for jb in (0..tp).step_by(L) {
+                let mut s = [0f32; L];
+                for (d, &qd) in qi.iter().enumerate() {
+                    let kr = &kth[d * tp + jb..d * tp + jb + L];
+                    for l in 0..L {
+                        s[l] = qd.mul_add(kr[l], s[l]);
+                    }
+                }
+                p[jb..jb + L].copy_from_slice(&s);
+            }
+            let pt = &mut p[..t];
+            let max = pt.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            for pj in pt.iter_mut() {
+                *pj = exp_neg(*pj - max);
+            }
+            let mut sum = 0f32;
+            for pj in pt.iter() {
+                sum += *pj;
+            }
+            acc.fill(0.0);
+            let inv = 1.0 / sum;
+            for (&pj, vj) in pt.iter().zip(vh.chunks_exact(dh)) {
+                let w = pj * inv;
+                for (a, &vv) in acc.iter_mut().zip(vj) {
+                    *a = w.mul_add(vv, *a);
+                }
+            }
+            out[i * h + hd * dh..i * h + (hd + 1) * dh].copy_from_slice(&acc);
+        }
+    }
+}
+
+/// `exp(x)` for `x <= 0` (Cephes' polynomial, about 1 ulp; vectorizes: no branches, no calls).
+#[inline(always)]
+#[allow(clippy::excessive_precision)]
+pub(super) fn exp_neg(x: f32) -> f32 {
+    let x = x.max(-87.0);
+    // n = round(x / ln 2) with the 1.5 · 2^23 trick, then x − n·ln 2 in two parts.
+    let n = (x * std::f32::consts::LOG2_E + 12582912.0) - 12582912.0;
+    let r = x - n * 0.693359375 + n * 2.12194440e-4;
+    let mut p = 1.9875691500e-4f32;
+    p = p * r + 1.3981999507e-3;
+    p = p * r + 8.3334519073e-3;
+    p = p * r + 4.1665795894e-2;
+    p = p * r + 1.6666665459e-1;
+    p = p * r + 5.0000001201e-1;
+    let e = p * r * r + r + 1.0;
+    e * f32::from_bits(((n as i32 + 127) << 23) as u32)
+}
+
+/// Log-softmax of each `labels`-wide row in place, as `candle_nn::ops::log_softmax` does it.
+pub fn log_softmax_rows(x: &mut [f32], labels: usize) {
+    for r in x.chunks_mut(labels) {
+        let max = r.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = r.iter().map(|v| (v - max).exp()).sum();
+        let ls = sum.ln();
+        for v in r.iter_mut() {
+            *v = (*v - max) - ls;
+        }
+    }
+}
+
+pub(super) mod i8mm;
