@@ -5,8 +5,6 @@ use crate::model::{PieceSeq, TokenTagger};
 use crate::tokenize::WordPieces;
 use crate::words::shape;
 use anyhow::Result;
-use rayon::prelude::*;
-use std::time::{Duration, Instant};
 
 /// The tag of one word: label id and the model's probability of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,17 +22,17 @@ pub struct WordSpan {
     pub score: f32,
 }
 
-/// Time spent in the NER stage's two parts.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NerTimes {
-    pub tokenize: Duration,
-    /// Model forward passes and decoding.
-    pub model: Duration,
+/// One sentence tokenized for the model: its windows and its word count.
+pub struct SentenceWindows {
+    windows: Vec<Window>,
+    words: usize,
 }
+
+/// Log-probabilities of every label for each word of a sentence (empty for a word with no piece).
+pub struct WordScores(Vec<Vec<f32>>);
 
 /// A window of one sentence's pieces sent to the model.
 struct Window {
-    sentence: usize,
     seq: PieceSeq,
     /// For each piece position in `seq` (after [CLS]), the word it starts, if it starts one.
     word_starts: Vec<Option<u32>>,
@@ -57,74 +55,51 @@ impl<'m> Tagger<'m> {
         &self.decoder
     }
 
-    /// Tags every word of every sentence.
+    /// Tags every word of every sentence (one thread for the text work; see `pipeline` for the
+    /// parallel use of [`Tagger::windows`], [`Tagger::score`] and [`Tagger::decode`]).
     pub fn tag(&self, sentences: &[Vec<&str>]) -> Result<Vec<Vec<WordTag>>> {
-        Ok(self.tag_timed(sentences)?.0)
+        let windows = sentences.iter().map(|w| self.windows(w)).collect::<Result<Vec<_>>>()?;
+        Ok(self.score(&windows)?.into_iter().map(|s| self.decode(s)).collect())
     }
 
-    /// [`Tagger::tag`], with the time spent in tokenization and in the model.
-    pub fn tag_timed(&self, sentences: &[Vec<&str>]) -> Result<(Vec<Vec<WordTag>>, NerTimes)> {
-        let mut times = NerTimes::default();
-        let clock = Instant::now();
+    /// Word-level log-probabilities for sentences split by [`Tagger::windows`], in input order.
+    /// Windows of all sentences are batched together by length; each batch is one model call.
+    pub fn score(&self, sentences: &[SentenceWindows]) -> Result<Vec<WordScores>> {
         let nl = self.model.labels().len();
-        let o = self.model.labels().iter().position(|l| l == "O").unwrap_or(0);
-        // Sentences are tokenized in parallel; the windows keep sentence order.
-        let per_sentence: Vec<Vec<Window>> = sentences
-            .par_iter()
-            .enumerate()
-            .map(|(si, words)| {
-                let mut w = Vec::new();
-                self.windows_of(si, words, &mut w)?;
-                Ok(w)
-            })
-            .collect::<Result<_>>()?;
-        let windows: Vec<Window> = per_sentence.into_iter().flatten().collect();
-        times.tokenize = clock.elapsed();
-        let clock = Instant::now();
+        let all: Vec<(usize, &Window)> = sentences.iter().enumerate().flat_map(|(si, s)| s.windows.iter().map(move |w| (si, w))).collect();
         // Batch by length so padding costs little; the order is fixed by the input alone.
-        let mut order: Vec<usize> = (0..windows.len()).collect();
-        order.sort_by_key(|&i| (windows[i].seq.ids.len(), i));
-        // Batches run concurrently (each one's matmuls may use more threads); their results do
-        // not depend on the schedule, and are merged in batch order.
-        let chunks: Vec<&[usize]> = order.chunks(self.batch_size).collect();
-        let outs: Vec<Vec<Vec<f32>>> = chunks
-            .par_iter()
-            .map(|chunk| {
-                let batch: Vec<PieceSeq> = chunk.iter().map(|&i| windows[i].seq.clone()).collect();
-                self.model.tag_batch(&batch)
-            })
-            .collect::<Result<_>>()?;
-        // scores[s][w]: best-placed window's log-probs for word w, with its distance to a window edge.
-        let mut scores: Vec<Vec<(i64, usize, usize)>> = sentences.iter().map(|w| vec![(-1, 0, 0); w.len()]).collect();
-        for (ci, chunk) in chunks.iter().enumerate() {
-            for (k, &wi) in chunk.iter().enumerate() {
-                let win = &windows[wi];
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| (all[i].1.seq.ids.len(), i));
+        // best[s][w]: (distance to a window edge, log-probs) of the best-placed window for word w.
+        let mut best: Vec<Vec<(i64, Vec<f32>)>> = sentences.iter().map(|s| vec![(-1, Vec::new()); s.words]).collect();
+        for chunk in order.chunks(self.batch_size) {
+            let batch: Vec<PieceSeq> = chunk.iter().map(|&i| all[i].1.seq.clone()).collect();
+            for (&i, logp) in chunk.iter().zip(self.model.tag_batch(&batch)?) {
+                let (si, win) = all[i];
                 let len = win.word_starts.len() as i64;
                 for (p, w) in win.word_starts.iter().enumerate() {
                     let Some(w) = *w else { continue };
                     let centrality = (p as i64).min(len - 1 - p as i64);
-                    let slot = &mut scores[win.sentence][w as usize];
+                    let slot = &mut best[si][w as usize];
                     if centrality > slot.0 {
-                        *slot = (centrality, ci * self.batch_size + k, (p + 1) * nl); // +1 skips [CLS]
+                        let at = (p + 1) * nl; // +1 skips [CLS]
+                        *slot = (centrality, logp[at..at + nl].to_vec());
                     }
                 }
             }
         }
-        let flat_out = |b: usize, at: usize| -> &[f32] { &outs[b / self.batch_size][b % self.batch_size][at..at + nl] };
-        let tags = scores
-            .into_par_iter()
-            .map(|words| {
-                // A word with no piece (e.g. a control character) gets O.
-                let m: Vec<Vec<f32>> = words
-                    .into_iter()
-                    .map(|(d, b, at)| if d < 0 { (0..nl).map(|l| if l == o { 0.0 } else { -20.0 }).collect() } else { flat_out(b, at).to_vec() })
-                    .collect();
-                let path = self.decoder.decode(&m);
-                path.iter().zip(&m).map(|(&l, s)| WordTag { label: l, prob: s[l].exp() }).collect()
-            })
-            .collect();
-        times.model = clock.elapsed();
-        Ok((tags, times))
+        Ok(best.into_iter().map(|words| WordScores(words.into_iter().map(|(_, s)| s).collect())).collect())
+    }
+
+    /// The best valid tag sequence of one sentence.
+    pub fn decode(&self, scores: WordScores) -> Vec<WordTag> {
+        let nl = self.model.labels().len();
+        let o = self.model.labels().iter().position(|l| l == "O").unwrap_or(0);
+        // A word with no piece (e.g. a control character) gets O.
+        let m: Vec<Vec<f32>> =
+            scores.0.into_iter().map(|s| if s.is_empty() { (0..nl).map(|l| if l == o { 0.0 } else { -20.0 }).collect() } else { s }).collect();
+        let path = self.decoder.decode(&m);
+        path.iter().zip(&m).map(|(&l, s)| WordTag { label: l, prob: s[l].exp() }).collect()
     }
 
     /// Entity spans over words, scored by the mean word probability.
@@ -140,9 +115,10 @@ impl<'m> Tagger<'m> {
             .collect()
     }
 
-    /// Splits a sentence into model windows; long ones overlap by a quarter so each word is
+    /// Tokenizes a sentence into model windows; long ones overlap by a quarter so each word is
     /// scored in a window where it has context on both sides.
-    fn windows_of(&self, si: usize, words: &[&str], out: &mut Vec<Window>) -> Result<()> {
+    pub fn windows(&self, words: &[&str]) -> Result<SentenceWindows> {
+        let mut out = Vec::new();
         let pieces = self.pieces.encode_words(words)?;
         let shapes: Vec<u32> = if self.model.uses_word_shapes() { words.iter().map(|w| shape(w)).collect() } else { Vec::new() };
         let room = self.model.max_pieces().saturating_sub(2).max(8);
@@ -165,12 +141,12 @@ impl<'m> Tagger<'m> {
             }
             ids.push(self.pieces.sep);
             types.push(0);
-            out.push(Window { sentence: si, seq: PieceSeq { ids, types }, word_starts });
+            out.push(Window { seq: PieceSeq { ids, types }, word_starts });
             if end >= n {
                 break;
             }
             start += stride;
         }
-        Ok(())
+        Ok(SentenceWindows { windows: out, words: words.len() })
     }
 }

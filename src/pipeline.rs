@@ -6,7 +6,7 @@ use crate::mentions::resolve_mentions;
 use crate::doc::Mention;
 use crate::model::TokenTagger;
 use crate::model::bert::BertTagger;
-use crate::ner::Tagger;
+use crate::ner::{SentenceWindows, Tagger, WordScores, WordTag};
 use crate::reader::Document;
 use crate::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
 use crate::segment::sentences;
@@ -127,53 +127,75 @@ impl Pipeline {
         self.model.name()
     }
 
-    /// Processes a chunk of documents into one record each, in input order.
+    /// Processes a chunk of documents into one record each, in input order: the text stages run
+    /// in parallel over documents, the model over all the chunk's sentences batched by length.
     pub fn process(&self, docs: Vec<Document>) -> (Vec<Record>, Totals) {
         let mut times = StageTimes::default();
+        let tagger = Tagger::new(self.model.as_ref(), &self.pieces, self.batch_size);
         let clock = Instant::now();
         let prepared: Vec<Option<Prepared>> = docs.par_iter().map(|d| d.text.as_ref().ok().map(|t| prepare(t))).collect();
-        // Every sentence of the chunk goes to the model together, batched by length.
-        let mut words: Vec<Vec<&str>> = Vec::new();
-        for (d, p) in docs.iter().zip(&prepared) {
-            if let (Ok(text), Some(p)) = (&d.text, p) {
-                words.extend(p.words.iter().map(|ws| ws.iter().map(|w| &text[w.clone()]).collect::<Vec<_>>()));
-            }
-        }
         times.segment = clock.elapsed().as_secs_f64();
-        let tagger = Tagger::new(self.model.as_ref(), &self.pieces, self.batch_size);
-        let tagged = tagger.tag_timed(&words).map(|(tags, t)| {
-            times.tokenize = t.tokenize.as_secs_f64();
-            times.model = t.model.as_secs_f64();
-            tags
-        });
         let clock = Instant::now();
-        let mut next_sentence = 0;
-        let mut jobs = Vec::with_capacity(docs.len());
-        for (d, p) in docs.into_iter().zip(prepared) {
-            let n = p.as_ref().map_or(0, |p| p.sentences.len());
-            jobs.push((d, p, next_sentence));
-            next_sentence += n;
+        let windows: Vec<Option<Result<Vec<SentenceWindows>>>> = docs
+            .par_iter()
+            .zip(&prepared)
+            .map(|(d, p)| {
+                let (Ok(text), Some(p)) = (&d.text, p) else { return None };
+                Some(p.words.iter().map(|ws| tagger.windows(&ws.iter().map(|w| &text[w.clone()]).collect::<Vec<_>>())).collect())
+            })
+            .collect();
+        times.tokenize = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        // Every sentence of the chunk goes to the model together; each document keeps its range.
+        let mut ranges = Vec::with_capacity(docs.len());
+        let mut all = Vec::new();
+        // Why a document could not be tokenized, if it could not.
+        let mut failed = Vec::with_capacity(docs.len());
+        for w in windows {
+            let start = all.len();
+            match w {
+                Some(Ok(w)) => {
+                    all.extend(w);
+                    failed.push(None);
+                }
+                Some(Err(e)) => failed.push(Some(format!("{e:#}"))),
+                None => failed.push(None),
+            }
+            ranges.push(start..all.len());
         }
-        let out: Vec<(Record, usize, usize)> = jobs
+        let scored = tagger.score(&all);
+        times.model = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        // Each document's sentence scores, or why the model failed on the chunk.
+        let (scores, model_error): (Vec<Vec<WordScores>>, Option<String>) = match scored {
+            Ok(s) => {
+                let mut it = s.into_iter();
+                (ranges.iter().map(|r| it.by_ref().take(r.len()).collect()).collect(), None)
+            }
+            Err(e) => (ranges.iter().map(|_| Vec::new()).collect(), Some(format!("{e:#}"))),
+        };
+        let out: Vec<(Record, usize, usize)> = docs
             .into_par_iter()
-            .map(|(doc, prep, first)| {
+            .zip(prepared)
+            .zip(scores)
+            .zip(failed)
+            .map(|(((doc, prep), scores), failed)| {
+                let failed = failed.or_else(|| model_error.clone());
                 let bytes = doc.text.as_ref().map_or(0, |t| t.len());
-                match (doc.text, prep, &tagged) {
+                match (doc.text, prep, failed) {
                     (Err(e), _, _) => (Record::error(doc.id, doc.meta, e.kind, e.message), 0, bytes),
-                    (Ok(_), _, Err(e)) => (Record::error(doc.id, doc.meta, "model_error", format!("{e:#}")), 0, bytes),
-                    (Ok(text), Some(prep), Ok(tags)) => {
+                    (Ok(_), _, Some(msg)) => (Record::error(doc.id, doc.meta, "model_error", msg), 0, bytes),
+                    (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
-                        let n = prep.sentences.len();
-                        let rec = build_record(doc.id, doc.meta, &text, &prep, &tags[first..first + n], &tagger);
-                        (rec, nwords, bytes)
+                        let tags: Vec<Vec<WordTag>> = scores.into_iter().map(|s| tagger.decode(s)).collect();
+                        (build_record(doc.id, doc.meta, &text, &prep, &tags, &tagger), nwords, bytes)
                     }
-                    (Ok(_), None, Ok(_)) => unreachable!("prepared exists for every readable text"),
+                    (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
                 }
             })
             .collect();
-        let mut totals = Totals::default();
         times.rules = clock.elapsed().as_secs_f64();
-        totals.times = times;
+        let mut totals = Totals { times, ..Totals::default() };
         let records = out
             .into_iter()
             .map(|(rec, words, bytes)| {
@@ -191,7 +213,7 @@ fn prepare(text: &str) -> Prepared {
     Prepared { sentences, words }
 }
 
-fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, text: &str, prep: &Prepared, tags: &[Vec<crate::ner::WordTag>], tagger: &Tagger) -> Record {
+fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, text: &str, prep: &Prepared, tags: &[Vec<WordTag>], tagger: &Tagger) -> Record {
     let mut mentions = Vec::new();
     for (words, tags) in prep.words.iter().zip(tags) {
         for span in tagger.spans(tags) {

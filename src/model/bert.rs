@@ -56,13 +56,50 @@ fn gelu() -> String {
 }
 
 impl BertConfig {
+    /// Reads a BERT `config.json`, or a DistilBERT one (mapped onto BERT's fields).
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let cfg: BertConfig = serde_json::from_str(&text).with_context(|| format!("{} is not a BERT config", path.display()))?;
-        if cfg.model_type != "bert" {
-            bail!("{}: model_type {:?} is not supported (only \"bert\")", path.display(), cfg.model_type);
+        let mut json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+        if json["model_type"] == "distilbert" {
+            if json.get("activation").is_some_and(|a| a != "gelu") {
+                bail!("{}: DistilBERT activation {} is not supported (only gelu)", path.display(), json["activation"]);
+            }
+            let obj = json.as_object_mut().context("config.json is not an object")?;
+            for (from, to) in [("dim", "hidden_size"), ("n_layers", "num_hidden_layers"), ("n_heads", "num_attention_heads"), ("hidden_dim", "intermediate_size")] {
+                if let Some(v) = obj.remove(from) {
+                    obj.insert(to.into(), v);
+                }
+            }
+            obj.insert("type_vocab_size".into(), 1.into());
+        }
+        let cfg: BertConfig = serde_json::from_value(json).with_context(|| format!("{} is not a BERT config", path.display()))?;
+        if cfg.model_type != "bert" && cfg.model_type != "distilbert" {
+            bail!("{}: model_type {:?} is not supported (\"bert\" or \"distilbert\")", path.display(), cfg.model_type);
         }
         Ok(cfg)
+    }
+
+    /// The name a BERT-layout tensor has in this model's file (DistilBERT names differ).
+    fn stored_name(&self, bert_name: &str) -> String {
+        if self.model_type != "distilbert" {
+            return bert_name.to_string();
+        }
+        let Some(rest) = bert_name.strip_prefix("bert.") else { return bert_name.to_string() };
+        let rest = rest.replacen("encoder.layer.", "transformer.layer.", 1);
+        let mapped = [
+            ("attention.self.query", "attention.q_lin"),
+            ("attention.self.key", "attention.k_lin"),
+            ("attention.self.value", "attention.v_lin"),
+            ("attention.output.dense", "attention.out_lin"),
+            ("attention.output.LayerNorm", "sa_layer_norm"),
+            ("intermediate.dense", "ffn.lin1"),
+            ("output.dense", "ffn.lin2"),
+            ("output.LayerNorm", "output_layer_norm"),
+        ]
+        .iter()
+        .find(|(b, _)| rest.contains(b))
+        .map_or(rest.clone(), |(b, d)| rest.replacen(b, d, 1));
+        format!("distilbert.{mapped}")
     }
 
     /// Labels ordered by id; an error when id2label has holes.
@@ -180,7 +217,8 @@ pub struct BertTagger {
 
 impl BertTagger {
     /// Builds the model from a var builder rooted at the Hugging Face `BertForTokenClassification`
-    /// layout (`bert.*`, `classifier.*`); a bare `BertModel` layout (no `bert.` prefix) is accepted too.
+    /// layout (`bert.*`, `classifier.*`); a bare `BertModel` layout (no `bert.` prefix) is accepted
+    /// too, and `DistilBertForTokenClassification` through [`BertTagger::load_dir`]'s renaming.
     pub fn new(vb: VarBuilder, config: BertConfig) -> Result<Self> {
         let labels = config.labels()?;
         if labels.is_empty() {
@@ -197,7 +235,12 @@ impl BertTagger {
         Ok(BertTagger {
             word_embeddings: emb.pp("word_embeddings").get((c.vocab_size, h), "weight")?,
             position_embeddings: emb.pp("position_embeddings").get((c.max_position_embeddings, h), "weight")?,
-            token_type_embeddings: emb.pp("token_type_embeddings").get((c.type_vocab_size, h), "weight")?,
+            // DistilBERT has no token types: one zero row.
+            token_type_embeddings: if c.model_type == "distilbert" {
+                Tensor::zeros((1, h), DType::F32, vb.device())?
+            } else {
+                emb.pp("token_type_embeddings").get((c.type_vocab_size, h), "weight")?
+            },
             embed_norm: LayerNorm::load(emb.pp("LayerNorm"), h, c.layer_norm_eps)?,
             layers,
             classifier: Dense::load(vb.pp("classifier"), h, labels.len())?,
@@ -218,6 +261,8 @@ impl BertTagger {
         }
         // SAFETY: the file is mapped read-only and not modified while the model lives.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu)? };
+        let names = config.clone();
+        let vb = vb.rename_f(move |name| names.stored_name(name));
         let mut model = Self::new(vb, config).with_context(|| format!("cannot load model from {}", dir.display()))?;
         // Loaded for inference: the weights never change, so the fused kernels may copy them.
         model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::from_env()?).context("cannot prepare the inference kernels")?);
@@ -458,6 +503,42 @@ mod tests {
         // One sequence alone gives the same as within the batch.
         let one = model.tag_batch(&b[2..3]).unwrap();
         assert!(max_diff(&one, &fast[2..3]) < 1e-5);
+    }
+
+    #[test]
+    fn distilbert_layout_loads_as_the_same_model() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_model(dir.path());
+        let bert = BertTagger::load_dir(dir.path()).unwrap();
+        // The same weights under DistilBERT's names and config fields (no token types).
+        let distil = tempfile::tempdir().unwrap();
+        let cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("config.json")).unwrap()).unwrap();
+        let d = serde_json::json!({"model_type": "distilbert", "architectures": ["DistilBertForTokenClassification"], "vocab_size": 50,
+            "dim": 64, "n_layers": 2, "n_heads": 4, "hidden_dim": 64, "max_position_embeddings": 64, "activation": "gelu", "id2label": cfg["id2label"]});
+        std::fs::write(distil.path().join("config.json"), d.to_string()).unwrap();
+        let names = BertConfig::from_file(&distil.path().join("config.json")).unwrap();
+        let ts = candle_core::safetensors::load(dir.path().join("model.safetensors"), &Device::Cpu).unwrap();
+        let renamed: std::collections::HashMap<String, Tensor> =
+            ts.into_iter().filter(|(k, _)| !k.contains("token_type")).map(|(k, v)| (names.stored_name(&k), v)).collect();
+        assert!(renamed.contains_key("distilbert.transformer.layer.1.attention.q_lin.weight"));
+        assert!(renamed.contains_key("distilbert.transformer.layer.0.output_layer_norm.bias"));
+        candle_core::safetensors::save(&renamed, distil.path().join("model.safetensors")).unwrap();
+        let distil_model = BertTagger::load_dir(distil.path()).unwrap();
+        assert!(!distil_model.uses_word_shapes());
+        // With type-0 rows zeroed in the BERT copy, both give the same log-probabilities.
+        let zero_types: Vec<PieceSeq> = batch().into_iter().map(|s| PieceSeq { types: vec![0; s.ids.len()], ..s }).collect();
+        let a = distil_model.tag_batch(&zero_types).unwrap();
+        let b = bert.tag_batch(&zero_types).unwrap();
+        let type0 = bert.token_type_embeddings.get(0).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(type0 > 0.0, "the BERT copy has a non-zero type-0 row, so the outputs must differ");
+        assert!(max_diff(&a, &b) > 1e-4);
+        let bert_zeroed = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join("config.json"), bert_zeroed.path().join("config.json")).unwrap();
+        let mut ts = candle_core::safetensors::load(dir.path().join("model.safetensors"), &Device::Cpu).unwrap();
+        ts.insert("bert.embeddings.token_type_embeddings.weight".into(), Tensor::zeros((8, 64), DType::F32, &Device::Cpu).unwrap());
+        candle_core::safetensors::save(&ts, bert_zeroed.path().join("model.safetensors")).unwrap();
+        let c = BertTagger::load_dir(bert_zeroed.path()).unwrap().tag_batch(&zero_types).unwrap();
+        assert!(max_diff(&a, &c) < 1e-5, "DistilBERT and BERT layouts of one model differ");
     }
 
     #[test]
