@@ -414,26 +414,7 @@ fn attend_avx512(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize
     }
     let nv = dh / 16;
     let tp = t.div_ceil(16) * 16;
-    // Per head: Q (scaled) [t][dh], K transposed [dh][tp] (zero-padded), V [t][dh].
-    let mut q = vec![0f32; heads * t * dh];
-    let mut kt = vec![0f32; heads * dh * tp];
-    let mut v = vec![0f32; heads * t * dh];
-    for i in 0..t {
-        let r = &rows[i * 3 * h..(i + 1) * 3 * h];
-        for hd in 0..heads {
-            let at = (hd * t + i) * dh;
-            let c = hd * dh;
-            for ((o, &x), &b) in q[at..at + dh].iter_mut().zip(&r[c..c + dh]).zip(&bias[c..c + dh]) {
-                *o = (x + b) * scale;
-            }
-            for ((o, &x), &b) in v[at..at + dh].iter_mut().zip(&r[2 * h + c..2 * h + c + dh]).zip(&bias[2 * h + c..2 * h + c + dh]) {
-                *o = x + b;
-            }
-            for d in 0..dh {
-                kt[(hd * dh + d) * tp + i] = r[h + c + d] + bias[h + c + d];
-            }
-        }
-    }
+    let (q, kt, v) = split_heads(rows, bias, t, h, heads, scale, tp);
     let mut p = vec![0f32; tp];
     for hd in 0..heads {
         let kth = &kt[hd * dh * tp..(hd + 1) * dh * tp];
@@ -478,14 +459,11 @@ fn attend_avx2(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, 
     attend(rows, bias, out, t, h, heads, scale)
 }
 
-/// Attention of one sequence: `rows` its `[t, 3h]` Q|K|V, `out` its `[t, h]` context.
-/// Scores are computed 16 keys at a time from K transposed (no horizontal sums).
+/// One sequence's `[t, 3h]` Q|K|V rows (plus bias) per head: Q scaled `[t][dh]`, K transposed
+/// `[dh][tp]` (zero-padded to `tp` keys), V `[t][dh]`.
 #[inline(always)]
-fn attend(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
-    const L: usize = 16;
+fn split_heads(rows: &[f32], bias: &[f32], t: usize, h: usize, heads: usize, scale: f32, tp: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let dh = h / heads;
-    let tp = t.div_ceil(L) * L;
-    // Per head: Q (scaled) [t][dh], K transposed [dh][tp] (zero-padded), V [t][dh].
     let mut q = vec![0f32; heads * t * dh];
     let mut kt = vec![0f32; heads * dh * tp];
     let mut v = vec![0f32; heads * t * dh];
@@ -494,13 +472,28 @@ fn attend(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads
         for hd in 0..heads {
             let at = (hd * t + i) * dh;
             let c = hd * dh;
+            for ((o, &x), &b) in q[at..at + dh].iter_mut().zip(&r[c..c + dh]).zip(&bias[c..c + dh]) {
+                *o = (x + b) * scale;
+            }
+            for ((o, &x), &b) in v[at..at + dh].iter_mut().zip(&r[2 * h + c..2 * h + c + dh]).zip(&bias[2 * h + c..2 * h + c + dh]) {
+                *o = x + b;
+            }
             for d in 0..dh {
-                q[at + d] = (r[c + d] + bias[c + d]) * scale;
                 kt[(hd * dh + d) * tp + i] = r[h + c + d] + bias[h + c + d];
-                v[at + d] = r[2 * h + c + d] + bias[2 * h + c + d];
             }
         }
     }
+    (q, kt, v)
+}
+
+/// Attention of one sequence: `rows` its `[t, 3h]` Q|K|V, `out` its `[t, h]` context.
+/// Scores are computed 16 keys at a time from K transposed (no horizontal sums).
+#[inline(always)]
+fn attend(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
+    const L: usize = 16;
+    let dh = h / heads;
+    let tp = t.div_ceil(L) * L;
+    let (q, kt, v) = split_heads(rows, bias, t, h, heads, scale, tp);
     let mut p = vec![0f32; tp];
     let mut acc = vec![0f32; dh];
     for hd in 0..heads {
