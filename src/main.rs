@@ -19,7 +19,8 @@ use triplex::train::{TrainOptions, train_ner};
 ///
 /// Exit codes: 0 when every document got its output line (error records included);
 /// 1 when the run failed mid-way (e.g. the output could not be written);
-/// 2 for a bad command line, a missing input or model, before any work.
+/// 2 for a bad command line, a missing input or model, before any work;
+/// 3 (eval) for a headline F1 below --min-f1.
 #[derive(Parser)]
 #[command(name = "triplex", version, about, long_about)]
 struct Cli {
@@ -103,11 +104,13 @@ struct NerTrainArgs {
     /// Output model directory (the best epoch on dev; checkpoints go to OUT/checkpoint).
     #[arg(long)]
     out: PathBuf,
+    /// Passes over the training data.
     #[arg(long, default_value_t = 3)]
     epochs: usize,
     /// Peak learning rate (linear warm-up, then linear decay).
     #[arg(long, default_value_t = 5e-5)]
     lr: f64,
+    /// Seed of shuffling, dropout and head initialisation: the same seed reproduces a run.
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Sentences per batch.
@@ -126,6 +129,9 @@ struct NerTrainArgs {
     /// Stop after this many steps (0: train all epochs).
     #[arg(long, default_value_t = 0)]
     max_steps: usize,
+    /// Stop after N steps of this invocation, leaving a checkpoint (for testing --resume).
+    #[arg(long, default_value_t = 0, hide = true)]
+    stop_after: usize,
     /// Save a checkpoint every N steps (and at each epoch end).
     #[arg(long, default_value_t = 500)]
     checkpoint_every: usize,
@@ -350,6 +356,7 @@ fn train(a: NerTrainArgs) -> Result<ExitCode> {
         dropout: a.dropout,
         max_pieces: a.max_pieces,
         max_steps: a.max_steps,
+        stop_after: a.stop_after,
         checkpoint_every: a.checkpoint_every,
         resume: a.resume,
         quiet: a.quiet,

@@ -38,6 +38,9 @@ pub struct TrainOptions {
     pub max_pieces: usize,
     /// Stop after this many optimizer steps (for smoke tests); 0 means no limit.
     pub max_steps: usize,
+    /// Stop this invocation after this many steps with a checkpoint, as a kill would leave it
+    /// (0: run to the end); lets tests check that `--resume` continues exactly.
+    pub stop_after: usize,
     pub checkpoint_every: usize,
     pub resume: bool,
     pub quiet: bool,
@@ -365,8 +368,11 @@ pub fn train_ner(opts: &TrainOptions) -> Result<TrainSummary> {
     let mut tokens = 0usize;
     let mut step_seconds = 0f64;
     let mut step = state.step;
-    for epoch in step / steps_per_epoch..opts.epochs {
-        if step >= total {
+    let resumed_at = step;
+    // Epochs whose dev score is recorded are done; a checkpoint may sit at the end of the next one
+    // before its dev scoring, so that epoch is entered again with no batch left to run.
+    'run: for epoch in state.dev_f1_per_epoch.len()..opts.epochs {
+        if epoch * steps_per_epoch >= total {
             break;
         }
         let order = batches(&train, opts.batch_size, opts.seed.wrapping_add(epoch as u64));
@@ -393,6 +399,11 @@ pub fn train_ner(opts: &TrainOptions) -> Result<TrainSummary> {
             if opts.checkpoint_every > 0 && step % opts.checkpoint_every == 0 {
                 state.step = step;
                 save_checkpoint(&opt, &state, &ckpt_dir)?;
+            }
+            if opts.stop_after > 0 && step - resumed_at >= opts.stop_after {
+                state.step = step;
+                save_checkpoint(&opt, &state, &ckpt_dir)?;
+                break 'run;
             }
         }
         // End of an epoch (or of the step budget): score dev, keep the best model.
@@ -561,6 +572,7 @@ mod tests {
             dropout: 0.0,
             max_pieces: 64,
             max_steps: 0,
+            stop_after: 0,
             checkpoint_every: 0,
             resume: false,
             quiet: true,
@@ -576,8 +588,20 @@ mod tests {
         let f1 = conll_f1(&model, &pieces, &sents, 8).unwrap();
         assert!((f1 - s.best_dev_f1).abs() < 0.05, "saved model F1 {f1} vs {}", s.best_dev_f1);
         // The same seed reproduces the run.
-        let again = train_ner(&TrainOptions { out: dir.path().join("out2"), ..opts }).unwrap();
+        let again = train_ner(&TrainOptions { out: dir.path().join("out2"), ..opts.clone() }).unwrap();
         assert_eq!(again.dev_f1_per_epoch, s.dev_f1_per_epoch);
         assert_eq!(again.last_loss, s.last_loss);
+        // A run stopped mid-epoch and resumed from its checkpoint ends exactly as the whole run.
+        let out3 = dir.path().join("out3");
+        // Stopped mid-epoch (step 13), then again at an epoch's last step before its dev scoring (27).
+        let stopped = train_ner(&TrainOptions { out: out3.clone(), stop_after: 13, ..opts.clone() }).unwrap();
+        assert_eq!(stopped.steps, 13);
+        let stopped = train_ner(&TrainOptions { out: out3.clone(), stop_after: 14, resume: true, ..opts.clone() }).unwrap();
+        assert_eq!(stopped.steps, 27);
+        let resumed = train_ner(&TrainOptions { out: out3, resume: true, ..opts }).unwrap();
+        assert_eq!(resumed.steps, s.steps);
+        assert_eq!(resumed.dev_f1_per_epoch, s.dev_f1_per_epoch);
+        assert_eq!(resumed.last_loss, s.last_loss);
+        assert_eq!(resumed.first_loss, s.first_loss);
     }
 }
