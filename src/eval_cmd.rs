@@ -99,11 +99,11 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         }
         report.headline_f1()
     };
-    if let Some(min) = a.min_f1 {
-        if headline < min {
-            eprintln!("triplex: headline F1 {headline:.4} is below --min-f1 {min}");
-            return Ok(ExitCode::from(3));
-        }
+    if let Some(min) = a.min_f1
+        && headline < min
+    {
+        eprintln!("triplex: headline F1 {headline:.4} is below --min-f1 {min}");
+        return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -324,7 +324,7 @@ impl BertTagger {
             }
             x = layer.out_norm.forward(&(o + &x)?, train)?;
         }
-        if let Some(d) = dropout.as_deref_mut() {
+        if let Some(d) = dropout {
             x = d.apply(&x)?;
         }
         self.classifier.forward(&x)
