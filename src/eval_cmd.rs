@@ -5,6 +5,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use triplex::conll::{read_conll, write_predictions};
+use triplex::conllu::{read_conllu, score_parse};
 use triplex::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
 use triplex::mentions::resolve_conll_tags;
 use triplex::pipeline::{Pipeline, default_model_dir};
@@ -13,7 +14,7 @@ use triplex::record::Record;
 use triplex::train::{predict_tags, to_iob2};
 
 #[derive(Args)]
-#[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll"]))]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll", "conllu"]))]
 pub struct EvalArgs {
     /// Gold JSON Lines records (with `text`; items may be marked `"optional": true`).
     #[arg(long)]
@@ -24,6 +25,13 @@ pub struct EvalArgs {
     /// A CoNLL-2003-style file (token first, NER tag last, IOB1 or IOB2): tags its tokens and scores as conlleval.
     #[arg(long)]
     conll: Option<PathBuf>,
+    /// A gold CoNLL-U file (Universal Dependencies): scores the parse in --parsed against it
+    /// (UPOS accuracy, UAS, LAS on the universal relation, punctuation included, as CoNLL 2018).
+    #[arg(long, requires = "parsed")]
+    conllu: Option<PathBuf>,
+    /// With --conllu: the predicted CoNLL-U file, same sentences and words.
+    #[arg(long, requires = "conllu")]
+    parsed: Option<PathBuf>,
     /// With --conll: write the file back with the predicted tag as a last column.
     #[arg(long, requires = "conll")]
     predictions: Option<PathBuf>,
@@ -40,7 +48,7 @@ pub struct EvalArgs {
     /// List false positives and false negatives with their sentence.
     #[arg(long)]
     errors: bool,
-    /// Exit with code 3 when the headline F1 is below this (lenient triple F1, or entity F1 without triples; strict F1 for --conll).
+    /// Exit with code 3 when the headline F1 is below this (lenient triple F1, or entity F1 without triples; strict F1 for --conll; LAS for --conllu).
     #[arg(long)]
     min_f1: Option<f64>,
     #[arg(long, default_value_t = 32)]
@@ -49,7 +57,15 @@ pub struct EvalArgs {
 
 pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
-    let headline = if let Some(path) = &a.conll {
+    let headline = if let (Some(gold), Some(parsed)) = (&a.conllu, &a.parsed) {
+        let scores = score_parse(&read_conllu(gold)?, &read_conllu(parsed)?)?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "parse": scores }))?);
+        } else {
+            println!("Parse ({} words)\n  UPOS {:.4}\n  UAS  {:.4}\n  LAS  {:.4}", scores.words, scores.upos, scores.uas, scores.las);
+        }
+        scores.las
+    } else if let Some(path) = &a.conll {
         let sents = read_conll(path)?;
         let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
         let mut pred = predict_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;

@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod conll;
+pub mod conllu;
 pub mod decode;
 pub mod doc;
 pub mod eval;
@@ -20,5 +21,6 @@ pub mod segment;
 pub mod sink;
 pub mod tokenize;
 pub mod train;
+pub mod tree;
 pub mod triples;
 pub mod words;

@@ -58,3 +58,24 @@ fn conll_mode_scores_and_writes_predictions() {
     assert_eq!(tagged.len(), 11, "every token written back");
     assert!(tagged.iter().all(|l| l.split_whitespace().count() == 4), "predicted tag appended: {tagged:?}");
 }
+
+#[test]
+fn conllu_mode_scores_upos_uas_las() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = "# text = Troops left Gao .\n1\tTroops\ttroop\tNOUN\t_\t_\t2\tnsubj\t_\t_\n2\tleft\tleave\tVERB\t_\t_\t0\troot\t_\t_\n3\tGao\tGao\tPROPN\t_\t_\t2\tobj\t_\t_\n4\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_\n\n";
+    // One wrong head (Gao → Troops), one wrong label on a right head, one wrong UPOS.
+    let pred = "1\tTroops\ttroop\tNOUN\t_\t_\t2\tnsubj:pass\t_\t_\n2\tleft\tleave\tNOUN\t_\t_\t0\troot\t_\t_\n3\tGao\tGao\tPROPN\t_\t_\t1\tobj\t_\t_\n4\t.\t.\tPUNCT\t_\t_\t2\tobj\t_\t_\n\n";
+    let (g, p) = (dir.path().join("g.conllu"), dir.path().join("p.conllu"));
+    std::fs::write(&g, gold).unwrap();
+    std::fs::write(&p, pred).unwrap();
+    let o = triplex(&["eval", "--conllu", g.to_str().unwrap(), "--parsed", p.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // nsubj:pass counts as nsubj (universal part), so LAS misses Gao's head and the punct label.
+    assert_eq!(r["parse"]["words"], 4);
+    assert_eq!(r["parse"]["upos"], 0.75);
+    assert_eq!(r["parse"]["uas"], 0.75);
+    assert_eq!(r["parse"]["las"], 0.5);
+    let gate = triplex(&["eval", "--conllu", g.to_str().unwrap(), "--parsed", p.to_str().unwrap(), "--min-f1", "0.6"]);
+    assert_eq!(gate.status.code(), Some(3), "LAS 0.5 is below the gate");
+}
