@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use triplex::pipeline::{Pipeline, Totals, default_model_dir, run};
@@ -201,7 +201,7 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         Err(e) => return usage_error(e),
     };
     let outputs = RefCell::new(outputs);
-    let total_bytes = input_bytes(&a.inputs);
+    let total_bytes = docs.total_bytes();
     let bar = if a.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
@@ -306,34 +306,6 @@ fn open_outputs(a: &ExtractArgs, model_name: &str) -> Result<(Outputs, Plan)> {
         Some(FileSink::create(path, a.emit, a.format, a.resume)?)
     };
     Ok((Outputs { file, sqlite }, plan))
-}
-
-/// Total size of plain (not gzip, not stdin) inputs, for the progress bar's ETA; None if unknown.
-fn input_bytes(inputs: &[PathBuf]) -> Option<u64> {
-    fn walk(p: &Path, total: &mut u64) -> Option<()> {
-        if p.is_dir() {
-            for e in std::fs::read_dir(p).ok()? {
-                walk(&e.ok()?.path(), total)?;
-            }
-        } else {
-            let name = p.to_string_lossy();
-            if name.ends_with(".gz") {
-                return None;
-            }
-            if name.ends_with(".txt") || name.ends_with(".jsonl") {
-                *total += std::fs::metadata(p).ok()?.len();
-            }
-        }
-        Some(())
-    }
-    let mut total = 0;
-    for p in inputs {
-        if p.as_os_str() == "-" {
-            return None;
-        }
-        walk(p, &mut total)?;
-    }
-    Some(total)
 }
 
 fn train(a: NerTrainArgs) -> Result<ExitCode> {

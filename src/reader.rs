@@ -180,6 +180,18 @@ impl Documents {
         Documents { queue, current: None, seen: HashSet::new(), opts }
     }
 
+    /// Bytes of the input files not yet started, for a progress bar's ETA; None when a source's
+    /// size is unknown ahead (stdin, a stream, gzip).
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.queue
+            .iter()
+            .map(|s| match s {
+                Source::Txt { path, gz: false, .. } | Source::Jsonl { path, gz: false } => fs::metadata(path).ok().map(|m| m.len()),
+                _ => None,
+            })
+            .sum()
+    }
+
     /// Marks repeated ids as `duplicate_id` (the later document loses its text, keeps its id).
     fn finish(&mut self, mut doc: Document) -> Document {
         if !self.seen.insert(doc.id.clone()) {
@@ -800,6 +812,18 @@ mod tests {
         assert!(err.contains("notes.md"), "{err}");
         let dash = PathBuf::from("-");
         assert!(open_inputs(&[dash.clone(), dash], opts()).is_err());
+    }
+
+    #[test]
+    fn total_bytes_of_plain_inputs() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.txt"), "12345").unwrap();
+        let line = "{\"id\":\"x\",\"text\":\"y\"}\n";
+        std::fs::write(d.path().join("b.jsonl"), line).unwrap();
+        let docs = open_inputs(&[d.path().to_path_buf()], ReaderOptions::default()).unwrap();
+        assert_eq!(docs.total_bytes(), Some(5 + line.len() as u64));
+        let stream = read_jsonl_stream("-", std::io::Cursor::new(Vec::new()), ReaderOptions::default());
+        assert_eq!(stream.total_bytes(), None);
     }
 
     #[test]
