@@ -57,6 +57,22 @@ pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
     Ok(out)
 }
 
+/// Rewrites IOB1 tags (I- may start an entity) as IOB2.
+pub fn to_iob2(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for (i, t) in tags.iter().enumerate() {
+        if let Some(typ) = t.strip_prefix("I-") {
+            let prev = if i == 0 { "O" } else { tags[i - 1].as_str() };
+            if prev.get(2..) != Some(typ) || prev == "O" {
+                out.push(format!("B-{typ}"));
+                continue;
+            }
+        }
+        out.push(t.clone());
+    }
+    out
+}
+
 /// Splits a tag as conlleval does: at the first `-` into (prefix, type); no `-` gives type "".
 fn split_tag(tag: &str) -> (&str, &str) {
     tag.split_once('-').unwrap_or((tag, ""))

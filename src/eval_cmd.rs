@@ -4,14 +4,14 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use triplex::conll::{read_conll, write_predictions};
+use triplex::conll::{read_conll, to_iob2, write_predictions};
 use triplex::conllu::{read_conllu, score_parse};
 use triplex::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
 use triplex::mentions::resolve_conll_tags;
 use triplex::pipeline::{Pipeline, default_model_dir};
 use triplex::reader::Document;
 use triplex::record::Record;
-use triplex::train::{predict_tags, to_iob2};
+use triplex::train::predict_tags;
 
 #[derive(Args)]
 #[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll", "conllu"]))]

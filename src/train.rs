@@ -1,6 +1,6 @@
 //! `triplex train ner`: fine-tunes a BERT encoder with a token-classification head in candle.
 
-use crate::conll::{ConllSentence, read_conll};
+use crate::conll::{ConllSentence, read_conll, to_iob2};
 use crate::model::bert::{BertConfig, BertTagger, SeededDropout};
 use crate::model::{PieceSeq, TokenTagger};
 use crate::ner::Tagger;
@@ -86,22 +86,6 @@ pub fn read_labelled(path: &Path) -> Result<Vec<ConllSentence>> {
         s.tags = to_iob2(&s.tags);
         s
     }).collect())
-}
-
-/// Rewrites IOB1 tags (I- may start an entity) as IOB2.
-pub fn to_iob2(tags: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(tags.len());
-    for (i, t) in tags.iter().enumerate() {
-        if let Some(typ) = t.strip_prefix("I-") {
-            let prev = if i == 0 { "O" } else { tags[i - 1].as_str() };
-            if prev.get(2..) != Some(typ) || prev == "O" {
-                out.push(format!("B-{typ}"));
-                continue;
-            }
-        }
-        out.push(t.clone());
-    }
-    out
 }
 
 fn examples(sents: &[ConllSentence], pieces: &WordPieces, max_pieces: usize) -> Result<Vec<Example>> {
