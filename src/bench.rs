@@ -31,7 +31,7 @@ pub struct BenchArgs {
     /// Repetitions per thread count; the report gives medians.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Model directory; default: the shipped models/ner.
+    /// Model directory; default: the shipped models/default.
     #[arg(long)]
     model: Option<PathBuf>,
     /// Sentences per model batch (as for `extract`).

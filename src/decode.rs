@@ -44,9 +44,9 @@ impl BioDecoder {
         for i in 1..n {
             for j in 0..l {
                 let mut top = (f32::NEG_INFINITY, 0);
-                for p in 0..l {
-                    if best[i - 1][p] > top.0 && self.allowed(Some(p), j) {
-                        top = (best[i - 1][p], p);
+                for (p, &b) in best[i - 1].iter().enumerate() {
+                    if b > top.0 && self.allowed(Some(p), j) {
+                        top = (b, p);
                     }
                 }
                 best[i][j] = top.0 + scores[i][j];

@@ -5,7 +5,8 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use triplex::conll::{read_conll, to_iob2, write_predictions};
-use triplex::conllu::{read_conllu, score_parse};
+use triplex::conllu::{read_conllu, score_parse, write_conllu};
+use triplex::parse::parse_treebank;
 use triplex::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
 use triplex::mentions::resolve_conll_tags;
 use triplex::pipeline::{Pipeline, default_model_dir};
@@ -25,21 +26,23 @@ pub struct EvalArgs {
     /// A CoNLL-2003-style file (token first, NER tag last, IOB1 or IOB2): tags its tokens and scores as conlleval.
     #[arg(long)]
     conll: Option<PathBuf>,
-    /// A gold CoNLL-U file (Universal Dependencies): scores the parse in --parsed against it
-    /// (UPOS accuracy, UAS, LAS on the universal relation, punctuation included, as CoNLL 2018).
-    #[arg(long, requires = "parsed")]
+    /// A gold CoNLL-U file (Universal Dependencies): parses its words with the model (or reads
+    /// --parsed) and scores UPOS accuracy, UAS and LAS (universal relation, punctuation
+    /// included, as the CoNLL 2018 script).
+    #[arg(long)]
     conllu: Option<PathBuf>,
     /// With --conllu: the predicted CoNLL-U file, same sentences and words.
     #[arg(long, requires = "conllu")]
     parsed: Option<PathBuf>,
-    /// With --conll: write the file back with the predicted tag as a last column.
-    #[arg(long, requires = "conll")]
+    /// With --conll: write the file back with the predicted tag as a last column; with
+    /// --conllu: write the model's parse as CoNLL-U.
+    #[arg(long)]
     predictions: Option<PathBuf>,
     /// With --conll: score the tags after the pipeline's document-level mention clean-up
     /// (`src/mentions.rs`), per -DOCSTART- document, instead of the model's alone.
     #[arg(long, requires = "conll")]
     documents: bool,
-    /// Model directory (default: the shipped models/ner).
+    /// Model directory (default: the shipped models/default).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Print one JSON object instead of tables.
@@ -57,8 +60,23 @@ pub struct EvalArgs {
 
 pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
-    let headline = if let (Some(gold), Some(parsed)) = (&a.conllu, &a.parsed) {
-        let scores = score_parse(&read_conllu(gold)?, &read_conllu(parsed)?)?;
+    if a.predictions.is_some() && a.conll.is_none() && (a.conllu.is_none() || a.parsed.is_some()) {
+        bail!("--predictions goes with --conll, or with --conllu when the model parses");
+    }
+    let headline = if let Some(gold) = &a.conllu {
+        let gold = read_conllu(gold)?;
+        let pred = match &a.parsed {
+            Some(parsed) => read_conllu(parsed)?,
+            None => {
+                let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+                let pred = parse_treebank(pipeline.tagger_model(), pipeline.word_pieces(), &gold, a.batch_size)?;
+                if let Some(out) = &a.predictions {
+                    std::fs::write(out, write_conllu(&pred)).with_context(|| format!("cannot write {}", out.display()))?;
+                }
+                pred
+            }
+        };
+        let scores = score_parse(&gold, &pred)?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "parse": scores }))?);
         } else {

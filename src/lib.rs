@@ -13,14 +13,18 @@ pub mod fixtures;
 pub mod mentions;
 pub mod model;
 pub mod ner;
+pub mod parse;
 pub mod pipeline;
 pub mod reader;
 pub mod record;
 pub mod resume;
 pub mod segment;
 pub mod sink;
+#[cfg(test)]
+mod test_support;
 pub mod tokenize;
 pub mod train;
+pub mod train_syntax;
 pub mod tree;
 pub mod triples;
 pub mod words;

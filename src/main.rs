@@ -14,6 +14,7 @@ use triplex::reader::{ReaderOptions, open_inputs};
 use triplex::resume::{Decision, Plan, flat_done, records_done};
 use triplex::sink::{Emit, FileSink, Format, Outputs, SqliteSink, check_format, progress_path};
 use triplex::train::{TrainOptions, train_ner};
+use triplex::train_syntax::{SyntaxTrainOptions, train_syntax};
 
 /// Entities and actor–action–place triples from news articles, offline, on CPUs.
 ///
@@ -64,7 +65,7 @@ struct ExtractArgs {
     /// Skip the documents already complete in the outputs (--output file and/or --sqlite) and append the rest.
     #[arg(long)]
     resume: bool,
-    /// Model directory (config.json with id2label, tokenizer.json, model.safetensors); default: the shipped models/ner.
+    /// Model directory (config.json with id2label, tokenizer.json, model.safetensors); default: the shipped models/default.
     #[arg(long)]
     model: Option<PathBuf>,
     /// Worker threads (default: all cores).
@@ -88,6 +89,54 @@ struct ExtractArgs {
 enum TrainCommand {
     /// Fine-tunes a BERT encoder as an IOB2 entity tagger (PER, ORG, LOC, MISC).
     Ner(NerTrainArgs),
+    /// Adds UPOS and dependency heads to a trained NER model, trained on CoNLL-U treebanks; the
+    /// shared encoder layers stay frozen, so entity output does not change.
+    Syntax(SyntaxTrainArgs),
+}
+
+#[derive(Args)]
+struct SyntaxTrainArgs {
+    /// Training treebank (CoNLL-U), e.g. UD English EWT train.
+    #[arg(long)]
+    train: PathBuf,
+    /// Development treebank (CoNLL-U), scored after each epoch to keep the best model (by LAS).
+    #[arg(long)]
+    dev: PathBuf,
+    /// The trained NER model whose encoder the heads share.
+    #[arg(long, default_value = "models/default")]
+    model: PathBuf,
+    /// Output model directory: the NER model plus the syntax heads.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 8)]
+    epochs: usize,
+    /// Peak learning rate of the heads (linear warm-up over 5% of steps, then linear decay).
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// Learning-rate factor of the branch encoder layer.
+    #[arg(long, default_value_t = 0.1)]
+    branch_lr_factor: f64,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 0.2)]
+    dropout: f32,
+    /// Encoder layers shared with NER (default: all but the last, which the branch copies).
+    #[arg(long)]
+    shared_layers: Option<usize>,
+    #[arg(long, default_value_t = 256)]
+    arc_dim: usize,
+    #[arg(long, default_value_t = 64)]
+    rel_dim: usize,
+    /// Stop after this many steps (0: train all epochs).
+    #[arg(long, default_value_t = 0)]
+    max_steps: usize,
+    /// Name and version recorded with outputs (default: the NER model's).
+    #[arg(long)]
+    model_name: Option<String>,
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -153,6 +202,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Extract(a) => extract(a),
         Command::Train(TrainCommand::Ner(a)) => train(a),
+        Command::Train(TrainCommand::Syntax(a)) => train_syntax_cmd(a),
         Command::Eval(a) => eval_cmd::eval(a),
         Command::Bench(a) => bench::bench(a),
     };
@@ -192,10 +242,16 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         Err(e) => return usage_error(e),
     };
     let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
-    let pipeline = match Pipeline::load(&model_dir, a.batch_size) {
+    let mut pipeline = match Pipeline::load(&model_dir, a.batch_size) {
         Ok(p) => p,
         Err(e) => return usage_error(e),
     };
+    if a.emit == Emit::Conllu {
+        if pipeline.tagger_model().syntax_labels().is_none() {
+            return usage_error(anyhow::anyhow!("--emit conllu needs a model with syntax heads; {} has none (see `triplex train syntax`)", model_dir.display()));
+        }
+        pipeline.emit_conllu = true;
+    }
     let (outputs, mut plan) = match open_outputs(&a, pipeline.model_name()) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
@@ -306,6 +362,34 @@ fn open_outputs(a: &ExtractArgs, model_name: &str) -> Result<(Outputs, Plan)> {
         Some(FileSink::create(path, a.emit, a.format, a.resume)?)
     };
     Ok((Outputs { file, sqlite }, plan))
+}
+
+fn train_syntax_cmd(a: SyntaxTrainArgs) -> Result<ExitCode> {
+    if !a.model.join("config.json").is_file() {
+        return usage_error(anyhow::anyhow!("--model {} is not a model directory (no config.json)", a.model.display()));
+    }
+    let opts = SyntaxTrainOptions {
+        train: a.train,
+        dev: a.dev,
+        model: a.model,
+        out: a.out.clone(),
+        epochs: a.epochs,
+        lr: a.lr,
+        branch_lr_factor: a.branch_lr_factor,
+        seed: a.seed,
+        batch_size: a.batch_size,
+        dropout: a.dropout,
+        shared_layers: a.shared_layers,
+        arc_dim: a.arc_dim,
+        rel_dim: a.rel_dim,
+        max_steps: a.max_steps,
+        quiet: a.quiet,
+        model_name: a.model_name,
+    };
+    let summary = train_syntax(&opts)?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    eprintln!("best model (epoch {}, dev LAS {:.4}) in {}", summary.best_epoch, summary.best_dev_las, a.out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn train(a: NerTrainArgs) -> Result<ExitCode> {

@@ -1,7 +1,9 @@
-//! Entity tagging: words → word pieces in windows → batched model → merged word scores → BIO Viterbi.
+//! Entity tagging: words → word pieces in windows → batched model → merged word scores → BIO Viterbi;
+//! the same model pass gives the syntax scores that `parse` decodes, for models with syntax heads.
 
 use crate::decode::BioDecoder;
-use crate::model::{PieceSeq, TokenTagger};
+use crate::model::{PieceSeq, TokenTagger, WindowSyntax};
+use crate::parse::{Parse, decode_sentence};
 use crate::tokenize::WordPieces;
 use crate::words::shape;
 use anyhow::Result;
@@ -31,6 +33,13 @@ pub struct SentenceWindows {
 /// Log-probabilities of every label for each word of a sentence (empty for a word with no piece).
 pub struct WordScores(Vec<Vec<f32>>);
 
+/// What the model pass gives for one sentence.
+pub struct SentenceScores {
+    pub words: WordScores,
+    /// The dependency parse, when the model has syntax heads.
+    pub parse: Option<Parse>,
+}
+
 /// A window of one sentence's pieces sent to the model.
 struct Window {
     seq: PieceSeq,
@@ -59,36 +68,66 @@ impl<'m> Tagger<'m> {
     /// parallel use of [`Tagger::windows`], [`Tagger::score`] and [`Tagger::decode`]).
     pub fn tag(&self, sentences: &[Vec<&str>]) -> Result<Vec<Vec<WordTag>>> {
         let windows = sentences.iter().map(|w| self.windows(w)).collect::<Result<Vec<_>>>()?;
-        Ok(self.score(&windows)?.into_iter().map(|s| self.decode(s)).collect())
+        Ok(self.score(&windows)?.into_iter().map(|s| self.decode(s.words)).collect())
     }
 
-    /// Word-level log-probabilities for sentences split by [`Tagger::windows`], in input order.
-    /// Windows of all sentences are batched together by length; each batch is one model call.
-    pub fn score(&self, sentences: &[SentenceWindows]) -> Result<Vec<WordScores>> {
+    /// Entity tags and dependency parses (None without syntax heads) of every sentence.
+    pub fn tag_and_parse(&self, sentences: &[Vec<&str>]) -> Result<Vec<(Vec<WordTag>, Option<Parse>)>> {
+        let windows = sentences.iter().map(|w| self.windows(w)).collect::<Result<Vec<_>>>()?;
+        Ok(self.score(&windows)?.into_iter().map(|s| (self.decode(s.words), s.parse)).collect())
+    }
+
+    /// Word-level log-probabilities (and parses) for sentences split by [`Tagger::windows`], in
+    /// input order. Windows of all sentences are batched together by length; each batch is one
+    /// model call.
+    pub fn score(&self, sentences: &[SentenceWindows]) -> Result<Vec<SentenceScores>> {
         let nl = self.model.labels().len();
         let all: Vec<(usize, &Window)> = sentences.iter().enumerate().flat_map(|(si, s)| s.windows.iter().map(move |w| (si, w))).collect();
         // Batch by length so padding costs little; the order is fixed by the input alone.
         let mut order: Vec<usize> = (0..all.len()).collect();
         order.sort_by_key(|&i| (all[i].1.seq.ids.len(), i));
-        // best[s][w]: (distance to a window edge, log-probs) of the best-placed window for word w.
-        let mut best: Vec<Vec<(i64, Vec<f32>)>> = sentences.iter().map(|s| vec![(-1, Vec::new()); s.words]).collect();
+        // best[s][w]: (distance to a window edge, log-probs, (window, node)) of the best-placed
+        // window for word w; the node is the word's 1-based position among the window's words.
+        type Best = (i64, Vec<f32>, Option<(usize, usize)>);
+        let mut best: Vec<Vec<Best>> = sentences.iter().map(|s| vec![(-1, Vec::new(), None); s.words]).collect();
+        let mut syntax: Vec<Option<WindowSyntax>> = vec![None; all.len()];
         for chunk in order.chunks(self.batch_size) {
             let batch: Vec<PieceSeq> = chunk.iter().map(|&i| all[i].1.seq.clone()).collect();
-            for (&i, logp) in chunk.iter().zip(self.model.tag_batch(&batch)?) {
+            let starts: Vec<Vec<usize>> =
+                chunk.iter().map(|&i| all[i].1.word_starts.iter().enumerate().filter(|(_, w)| w.is_some()).map(|(p, _)| p + 1).collect()).collect();
+            for (&i, out) in chunk.iter().zip(self.model.analyse_batch(&batch, &starts)?) {
                 let (si, win) = all[i];
                 let len = win.word_starts.len() as i64;
+                let mut node = 0;
                 for (p, w) in win.word_starts.iter().enumerate() {
                     let Some(w) = *w else { continue };
+                    node += 1;
                     let centrality = (p as i64).min(len - 1 - p as i64);
                     let slot = &mut best[si][w as usize];
                     if centrality > slot.0 {
                         let at = (p + 1) * nl; // +1 skips [CLS]
-                        *slot = (centrality, logp[at..at + nl].to_vec());
+                        *slot = (centrality, out.logp[at..at + nl].to_vec(), Some((i, node)));
                     }
                 }
+                syntax[i] = out.syntax;
             }
         }
-        Ok(best.into_iter().map(|words| WordScores(words.into_iter().map(|(_, s)| s).collect())).collect())
+        let labels = self.model.syntax_labels();
+        let mut first_window = 0;
+        let mut out = Vec::with_capacity(sentences.len());
+        for (s, words) in sentences.iter().zip(best) {
+            let range = first_window..first_window + s.windows.len();
+            first_window = range.end;
+            let parse = match (labels, syntax[range.clone()].iter().map(Option::as_ref).collect::<Option<Vec<&WindowSyntax>>>()) {
+                (Some(labels), Some(wins)) => {
+                    let owners: Vec<Option<(usize, usize)>> = words.iter().map(|b| b.2.map(|(i, node)| (i - range.start, node))).collect();
+                    Some(decode_sentence(&wins, &owners, labels))
+                }
+                _ => None,
+            };
+            out.push(SentenceScores { words: WordScores(words.into_iter().map(|b| b.1).collect()), parse });
+        }
+        Ok(out)
     }
 
     /// The best valid tag sequence of one sentence.

@@ -6,12 +6,14 @@ use crate::mentions::resolve_mentions;
 use crate::doc::Mention;
 use crate::model::TokenTagger;
 use crate::model::bert::BertTagger;
-use crate::ner::{SentenceWindows, Tagger, WordScores, WordTag};
+use crate::ner::{SentenceScores, SentenceWindows, Tagger, WordTag};
+use crate::conllu::{self, Token};
+use crate::parse::Parse;
 use crate::reader::Document;
 use crate::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
 use crate::segment::sentences;
 use crate::tokenize::WordPieces;
-use crate::triples::extract_triples;
+use crate::triples::{ParsedWords, extract_triples};
 use crate::words::split_words;
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
@@ -80,12 +82,14 @@ pub struct Pipeline {
     model: Box<dyn TokenTagger>,
     pieces: WordPieces,
     pub batch_size: usize,
+    /// Also render each record's sentences as CoNLL-U (`Record::conllu`).
+    pub emit_conllu: bool,
 }
 
-/// The model directory used when `--model` is not given: `models/ner` here, else in the source tree.
+/// The model directory used when `--model` is not given: `models/default` here, else in the source tree.
 pub fn default_model_dir() -> PathBuf {
-    let local = PathBuf::from("models/ner");
-    if local.join("config.json").is_file() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("models/ner") }
+    let local = PathBuf::from("models/default");
+    if local.join("config.json").is_file() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default") }
 }
 
 /// A document split for tagging: sentence byte ranges, and each sentence's word byte ranges.
@@ -112,7 +116,7 @@ impl Pipeline {
 
     /// A pipeline over any tagging backend.
     pub fn new(model: Box<dyn TokenTagger>, pieces: WordPieces, batch_size: usize) -> Self {
-        Pipeline { model, pieces, batch_size }
+        Pipeline { model, pieces, batch_size, emit_conllu: false }
     }
 
     pub fn tagger_model(&self) -> &dyn TokenTagger {
@@ -167,7 +171,7 @@ impl Pipeline {
         times.model = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         // Each document's sentence scores, or why the model failed on the chunk.
-        let (scores, model_error): (Vec<Vec<WordScores>>, Option<String>) = match scored {
+        let (scores, model_error): (Vec<Vec<SentenceScores>>, Option<String>) = match scored {
             Ok(s) => {
                 let mut it = s.into_iter();
                 (ranges.iter().map(|r| it.by_ref().take(r.len()).collect()).collect(), None)
@@ -187,8 +191,8 @@ impl Pipeline {
                     (Ok(_), _, Some(msg)) => (Record::error(doc.id, doc.meta, "model_error", msg), 0, bytes),
                     (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
-                        let tags: Vec<Vec<WordTag>> = scores.into_iter().map(|s| tagger.decode(s)).collect();
-                        (build_record(doc.id, doc.meta, &text, &prep, &tags, &tagger), nwords, bytes)
+                        let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
+                        (build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.emit_conllu), nwords, bytes)
                     }
                     (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
                 }
@@ -213,7 +217,44 @@ fn prepare(text: &str) -> Prepared {
     Prepared { sentences, words }
 }
 
-fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, text: &str, prep: &Prepared, tags: &[Vec<WordTag>], tagger: &Tagger) -> Record {
+/// The document's sentences in CoNLL-U: `# newdoc id`, `# sent_id = ID-N`, `# text`, then per
+/// word its predicted UPOS, head and relation; MISC holds the word's tag in the record's entities
+/// (`NER=B-LOC`), its code-point range in the document (`TokenRange=start:end`) and `SpaceAfter=No`.
+fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], parses: &[Option<Parse>], tagger: &Tagger, idx: &CharIndex) -> String {
+    let syn = tagger.model.syntax_labels();
+    let tag = |w: &Range<usize>| match mentions.iter().find(|m| m.start <= w.start && w.end <= m.end) {
+        Some(m) if m.start == w.start => format!("B-{}", m.label),
+        Some(m) => format!("I-{}", m.label),
+        None => "O".to_string(),
+    };
+    let mut sentences = Vec::with_capacity(prep.sentences.len());
+    for (si, (s, words)) in prep.sentences.iter().zip(&prep.words).enumerate() {
+        let mut comments = vec![format!("# sent_id = {id}-{}", si + 1), format!("# text = {}", text[s.clone()].split_whitespace().collect::<Vec<_>>().join(" "))];
+        if si == 0 {
+            comments.insert(0, format!("# newdoc id = {id}"));
+        }
+        let tokens = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let (upos, head, deprel) = match (&parses[si], syn) {
+                    (Some(p), Some(l)) => (l.upos[p.upos[i] as usize].clone(), p.heads[i], l.deprels[p.rels[i] as usize].clone()),
+                    _ => ("_".to_string(), 0, "_".to_string()),
+                };
+                let mut misc = vec![format!("NER={}", tag(w)), format!("TokenRange={}:{}", idx.char_of(w.start), idx.char_of(w.end))];
+                if words.get(i + 1).is_some_and(|n| n.start == w.end) {
+                    misc.push("SpaceAfter=No".into());
+                }
+                Token { id: i + 1, form: text[w.clone()].to_string(), lemma: "_".into(), upos, xpos: "_".into(), feats: "_".into(), head, deprel, deps: "_".into(), misc: misc.join("|") }
+            })
+            .collect();
+        sentences.push(conllu::Sentence { comments, tokens });
+    }
+    conllu::write_conllu(&sentences)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, text: &str, prep: &Prepared, tags: &[Vec<WordTag>], parses: &[Option<Parse>], tagger: &Tagger, conllu: bool) -> Record {
     let mut mentions = Vec::new();
     for (words, tags) in prep.words.iter().zip(tags) {
         for span in tagger.spans(tags) {
@@ -229,9 +270,14 @@ fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, te
             Entity { text: s.text, label: m.label.clone(), start: s.start, end: s.end, score: Some(round4(m.score)), optional: false }
         })
         .collect();
+    let labels = tagger.model.syntax_labels();
     let mut triples = Vec::new();
-    for s in &prep.sentences {
-        for d in extract_triples(text, s, &mentions) {
+    for (si, s) in prep.sentences.iter().enumerate() {
+        let parsed = match (&parses[si], labels) {
+            (Some(parse), Some(labels)) => Some(ParsedWords { words: &prep.words[si], parse, labels }),
+            _ => None,
+        };
+        for d in extract_triples(text, s, parsed, &mentions) {
             let span = |r: &Range<usize>| idx.span(text, r.start, r.end);
             let mut action = span(&d.action);
             action.lemma = d.lemma.clone();
@@ -251,7 +297,8 @@ fn build_record(id: String, meta: serde_json::Map<String, serde_json::Value>, te
             });
         }
     }
-    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples }
+    let conllu = conllu.then(|| conllu_block(&id, text, prep, &mentions, parses, tagger, &idx));
+    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, conllu }
 }
 
 /// Scores are rounded so that output stays byte-identical across thread counts and machines.

@@ -118,6 +118,9 @@ pub struct Record {
     pub entities: Vec<Entity>,
     #[serde(default)]
     pub triples: Vec<Triple>,
+    /// The document's sentences as CoNLL-U (for `--emit conllu`; not serialized).
+    #[serde(skip)]
+    pub conllu: Option<String>,
 }
 
 impl Record {
@@ -131,6 +134,7 @@ impl Record {
             error: Some(ErrorInfo { kind: kind.to_string(), message: message.into() }),
             entities: Vec::new(),
             triples: Vec::new(),
+            conllu: None,
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum Emit {
     Triples,
     /// One flat row per entity, with its document id.
     Entities,
+    /// CoNLL-U: every sentence's words with the predicted UPOS, head, relation and entity tag
+    /// (needs a model with syntax heads).
+    Conllu,
 }
 
 /// How flat rows are encoded.
@@ -36,7 +39,7 @@ pub enum Format {
 
 /// CSV is for flat rows only.
 pub fn check_format(emit: Emit, format: Format) -> Result<()> {
-    if emit == Emit::Records && format == Format::Csv {
+    if matches!(emit, Emit::Records | Emit::Conllu) && format == Format::Csv {
         bail!("--format csv needs --emit triples or --emit entities");
     }
     Ok(())
@@ -245,6 +248,12 @@ impl FileSink {
                 let rows = rec.entities.iter().enumerate().map(|(i, e)| EntityRow::new(&rec.id, i, e));
                 write_rows(&mut self.buf, f, rows)?;
             }
+            (Emit::Conllu, _) => match (&rec.conllu, &rec.error) {
+                (Some(block), _) => self.buf.extend_from_slice(block.as_bytes()),
+                // A document with no sentences leaves no lines; an error leaves comment lines.
+                (None, Some(e)) => writeln!(self.buf, "# newdoc id = {}\n# error = {}: {}\n", rec.id, e.kind, e.message.replace('\n', " "))?,
+                (None, None) => {}
+            },
         }
         if let Some((_, lines)) = &mut self.progress {
             let end = self.written + self.buf.len() as u64;
@@ -567,6 +576,7 @@ mod tests {
             chars: Some(24),
             error: None,
             entities: vec![Entity { text: "Gao".into(), label: "LOC".into(), start: 21, end: 24, score: Some(0.9871), optional: false }],
+            conllu: None,
             triples: vec![Triple {
                 actor: span("The Malian army", 0),
                 action: Span { lemma: Some("leave".into()), ..span("left", 16) },

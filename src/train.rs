@@ -118,13 +118,19 @@ fn examples(sents: &[ConllSentence], pieces: &WordPieces, max_pieces: usize) -> 
 
 /// Batches of example indices: similar lengths together, batch order shuffled by `seed`.
 fn batches(ex: &[Example], batch_size: usize, seed: u64) -> Vec<Vec<usize>> {
+    let lens: Vec<usize> = ex.iter().map(|e| e.seq.ids.len()).collect();
+    batches_by_length(&lens, batch_size, seed)
+}
+
+/// Batches of indices into `lens`: similar lengths together, batch order shuffled by `seed`.
+pub(crate) fn batches_by_length(lens: &[usize], batch_size: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut idx: Vec<usize> = (0..ex.len()).collect();
+    let mut idx: Vec<usize> = (0..lens.len()).collect();
     idx.shuffle(&mut rng);
     let mut out = Vec::new();
     for pool in idx.chunks(batch_size * 64) {
         let mut pool = pool.to_vec();
-        pool.sort_by_key(|&i| ex[i].seq.ids.len());
+        pool.sort_by_key(|&i| lens[i]);
         out.extend(pool.chunks(batch_size).map(|c| c.to_vec()));
     }
     out.shuffle(&mut rng);
@@ -179,7 +185,7 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str) -> Result<T
     Ok(Trainable { varmap, model, config })
 }
 
-fn normal(rng: &mut StdRng) -> f32 {
+pub(crate) fn normal(rng: &mut StdRng) -> f32 {
     // Box–Muller from two uniforms.
     let u1: f32 = rng.random::<f32>().max(1e-7);
     let u2: f32 = rng.random();
@@ -209,6 +215,8 @@ pub(crate) fn batch_loss(model: &BertTagger, batch: &[&Example], dropout: Option
 /// AdamW with decoupled weight decay; its moments are saved in checkpoints so `--resume` is exact.
 pub struct AdamW {
     vars: Vec<(String, Var)>,
+    /// Learning-rate factor per variable (1 unless set by [`AdamW::scale_lr`]).
+    lr_scale: Vec<f64>,
     m: Vec<Tensor>,
     v: Vec<Tensor>,
     step: usize,
@@ -222,7 +230,17 @@ impl AdamW {
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         let m = vars.iter().map(|(_, v)| v.zeros_like()).collect::<candle_core::Result<Vec<_>>>()?;
         let v = m.clone();
-        Ok(AdamW { vars, m, v, step: 0, weight_decay })
+        let lr_scale = vec![1.0; vars.len()];
+        Ok(AdamW { vars, lr_scale, m, v, step: 0, weight_decay })
+    }
+
+    /// Multiplies the learning rate of the variables whose names start with `prefix`.
+    pub fn scale_lr(&mut self, prefix: &str, factor: f64) {
+        for (i, (name, _)) in self.vars.iter().enumerate() {
+            if name.starts_with(prefix) {
+                self.lr_scale[i] = factor;
+            }
+        }
     }
 
     /// One update with gradients clipped to a global norm of 1.
@@ -240,7 +258,10 @@ impl AdamW {
         let (c1, c2) = (1.0 - b1.powi(self.step as i32), 1.0 - b2.powi(self.step as i32));
         for (i, (name, var)) in self.vars.iter().enumerate() {
             let Some(g) = grads.get(var) else { continue };
-            let g = (g * clip)?;
+            let lr = lr * self.lr_scale[i];
+            // Detached: a variable used directly in a matmul gets a gradient that still points
+            // into this step's graph, which the moments would otherwise keep alive step after step.
+            let g = (g.detach() * clip)?;
             self.m[i] = ((&self.m[i] * b1)? + (&g * (1.0 - b1))?)?;
             self.v[i] = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?;
             let update = ((&self.m[i] / c1)? / ((&self.v[i] / c2)?.sqrt()? + eps)?)?;
@@ -254,7 +275,7 @@ impl AdamW {
         Ok(())
     }
 
-    fn save(&self, path: &Path) -> Result<()> {
+    pub(crate) fn save(&self, path: &Path) -> Result<()> {
         let mut all: HashMap<String, Tensor> = HashMap::new();
         for (i, (name, var)) in self.vars.iter().enumerate() {
             all.insert(format!("param.{name}"), var.as_tensor().clone());
@@ -427,7 +448,7 @@ fn save_checkpoint(opt: &AdamW, state: &CheckpointState, dir: &Path) -> Result<(
     Ok(())
 }
 
-fn progress(quiet: bool, total: u64) -> ProgressBar {
+pub(crate) fn progress(quiet: bool, total: u64) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
@@ -440,57 +461,7 @@ fn progress(quiet: bool, total: u64) -> ProgressBar {
 mod tests {
     use super::*;
 
-    const WORDS: [&str; 14] = ["the", "army", "left", "gao", "rebels", "reached", "kidal", "wagner", "said", "john", "smith", "in", "mali", "."];
-
-    /// A tiny random BERT with a tiny WordPiece tokenizer, written as a model directory.
-    fn tiny_base(dir: &Path) {
-        let mut vocab = serde_json::Map::new();
-        for (i, w) in ["[PAD]", "[UNK]", "[CLS]", "[SEP]"].iter().chain(WORDS.iter()).enumerate() {
-            vocab.insert(w.to_string(), i.into());
-        }
-        let tok = serde_json::json!({"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
-          "normalizer":{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true},
-          "pre_tokenizer":{"type":"BertPreTokenizer"},"post_processor":null,"decoder":null,
-          "model":{"type":"WordPiece","unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":100,"vocab":vocab}});
-        std::fs::write(dir.join("tokenizer.json"), tok.to_string()).unwrap();
-        let cfg = serde_json::json!({"model_type":"bert","vocab_size":18,"hidden_size":16,"num_hidden_layers":2,"num_attention_heads":2,
-          "intermediate_size":32,"max_position_embeddings":64,"type_vocab_size":2,"layer_norm_eps":1e-12});
-        std::fs::write(dir.join("config.json"), cfg.to_string()).unwrap();
-        let mut rng = StdRng::seed_from_u64(7);
-        let c: BertConfig = serde_json::from_value(cfg).unwrap();
-        let mut ts: HashMap<String, Tensor> = HashMap::new();
-        let mut put = |name: String, shape: Vec<usize>, ln: bool| {
-            let n: usize = shape.iter().product();
-            let v: Vec<f32> = (0..n).map(|_| if ln && !name.ends_with("bias") { 1.0 } else { normal(&mut rng) * 0.2 }).collect();
-            ts.insert(name, Tensor::from_vec(v, shape, &Device::Cpu).unwrap());
-        };
-        let h = c.hidden_size;
-        put("embeddings.word_embeddings.weight".into(), vec![c.vocab_size, h], false);
-        put("embeddings.position_embeddings.weight".into(), vec![c.max_position_embeddings, h], false);
-        put("embeddings.token_type_embeddings.weight".into(), vec![2, h], false);
-        put("embeddings.LayerNorm.weight".into(), vec![h], true);
-        put("embeddings.LayerNorm.bias".into(), vec![h], true);
-        for l in 0..c.num_hidden_layers {
-            let p = format!("encoder.layer.{l}.");
-            for (n, o, i) in [("attention.self.query", h, h), ("attention.self.key", h, h), ("attention.self.value", h, h), ("attention.output.dense", h, h), ("intermediate.dense", c.intermediate_size, h), ("output.dense", h, c.intermediate_size)] {
-                put(format!("{p}{n}.weight"), vec![o, i], false);
-                put(format!("{p}{n}.bias"), vec![o], false);
-            }
-            for n in ["attention.output.LayerNorm", "output.LayerNorm"] {
-                put(format!("{p}{n}.weight"), vec![h], true);
-                put(format!("{p}{n}.bias"), vec![h], true);
-            }
-        }
-        candle_core::safetensors::save(&ts, dir.join("model.safetensors")).unwrap();
-    }
-
-    fn sample_conll(path: &Path) {
-        let mut s = String::from("-DOCSTART- O\n\n");
-        for _ in 0..6 {
-            s += "The O\narmy O\nleft O\nGao B-LOC\n. O\n\nJohn B-PER\nSmith I-PER\nsaid O\nWagner B-ORG\nreached O\nKidal B-LOC\nin O\nMali B-LOC\n. O\n\n";
-        }
-        std::fs::write(path, s).unwrap();
-    }
+    use crate::test_support::{sample_conll, tiny_base};
 
     fn tiny_examples(dir: &Path) -> Vec<Example> {
         let pieces = WordPieces::from_file(&dir.join("tokenizer.json")).unwrap();

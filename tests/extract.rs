@@ -173,3 +173,52 @@ fn offsets_are_code_points_on_non_ascii_text() {
     let n = rec["entities"].as_array().unwrap().len();
     assert!(n >= 5, "the shipped model finds entities in accented text: {rec}");
 }
+
+#[test]
+fn emit_conllu_writes_one_well_formed_tree_per_sentence() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in.jsonl");
+    let text = std::fs::read_to_string(repo("corpus/mali-anefis.txt")).unwrap();
+    let docs = [serde_json::json!({"id": "a", "text": text}), serde_json::json!({"id": "b", "text": "Café owners in Zürich met the mayor. They left for Genève on Monday."}), serde_json::json!({"id": "c"})];
+    std::fs::write(&input, docs.iter().map(|v| v.to_string() + "\n").collect::<String>()).unwrap();
+    let out = run(&["extract", input.to_str().unwrap(), "--emit", "conllu", "-o", "-", "--quiet"]);
+    assert!(out.status.success() || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let conllu = String::from_utf8(out.stdout).unwrap();
+    let sents = triplex::conllu::parse_conllu(&conllu).unwrap();
+    let words: Vec<&str> = sents.iter().flat_map(|s| s.tokens.iter().map(|t| t.form.as_str())).collect();
+    assert!(words.contains(&"Anefis") && words.contains(&"Zürich"));
+    // The error document leaves comment lines, the others their sentences in input order.
+    assert!(conllu.contains("# newdoc id = c\n# error = "), "{conllu}");
+    assert!(conllu.find("# newdoc id = a").unwrap() < conllu.find("# newdoc id = b").unwrap());
+    let chars: Vec<char> = text.chars().collect();
+    let b_chars: Vec<char> = docs[1]["text"].as_str().unwrap().chars().collect();
+    for s in sents.iter().filter(|s| !s.tokens.is_empty()) {
+        let n = s.tokens.len();
+        assert_eq!(s.tokens.iter().filter(|t| t.head == 0).count(), 1, "one root per sentence: {:?}", s.sent_id());
+        for t in &s.tokens {
+            assert!(t.head <= n && t.head != t.id && t.upos != "_" && t.deprel != "_", "{t:?}");
+            // Every word reaches the root.
+            let mut at = t.id;
+            for _ in 0..n {
+                if at == 0 {
+                    break;
+                }
+                at = s.tokens[at - 1].head;
+            }
+            assert_eq!(at, 0, "{t:?} is on a cycle");
+            // TokenRange gives the word's code points in its document.
+            let range = t.misc.split('|').find_map(|m| m.strip_prefix("TokenRange=")).unwrap();
+            let (a, b) = range.split_once(':').unwrap();
+            let doc = if s.sent_id().unwrap().starts_with("a-") { &chars } else { &b_chars };
+            assert_eq!(doc[a.parse::<usize>().unwrap()..b.parse::<usize>().unwrap()].iter().collect::<String>(), t.form);
+        }
+    }
+    // The seed's first sentence: "The Malian army on Saturday said ..." has "said" as its root.
+    let first = &sents[0];
+    let root = first.tokens.iter().find(|t| t.head == 0).unwrap();
+    assert_eq!(root.form, "said");
+    assert!(first.tokens.iter().any(|t| t.form == "army" && t.deprel == "nsubj" && t.head == root.id));
+    // CSV is for flat rows only.
+    let bad = run(&["extract", input.to_str().unwrap(), "--emit", "conllu", "--format", "csv", "-o", "-"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

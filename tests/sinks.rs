@@ -12,7 +12,7 @@ use triplex::sink::{ENTITY_COLUMNS, EntityRow, TRIPLE_COLUMNS, TripleRow};
 
 fn triplex(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_triplex"));
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/ner");
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default");
     c.arg("extract").args(args).arg("--model").arg(model).args(["--threads", "1", "--quiet"]);
     c
 }

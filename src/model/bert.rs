@@ -1,6 +1,7 @@
 //! A BERT token classifier in candle: fused kernels for inference, differentiable ops for training.
 
-use super::{PieceSeq, TokenTagger};
+use super::syntax::{SyntaxConfig, SyntaxHeads};
+use super::{Analysis, PieceSeq, SyntaxLabels, TokenTagger, WindowSyntax};
 use anyhow::{Context, Result, bail};
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{CpuStorage, D, DType, Device, Module, Storage, Tensor};
@@ -40,6 +41,9 @@ pub struct BertConfig {
     /// triplex extension: name and version of the trained model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triplex_model_name: Option<String>,
+    /// triplex extension: the syntax heads (UPOS, dependency arcs and relations), if trained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triplex_syntax: Option<SyntaxConfig>,
 }
 
 fn bert_type() -> String {
@@ -114,18 +118,18 @@ impl BertConfig {
 }
 
 /// Layer norm: the fused kernel at inference, plain tensor ops (with a backward pass) in training.
-struct LayerNorm {
+pub(crate) struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
     eps: f64,
 }
 
 impl LayerNorm {
-    fn load(vb: VarBuilder, size: usize, eps: f64) -> Result<Self> {
+    pub(crate) fn load(vb: VarBuilder, size: usize, eps: f64) -> Result<Self> {
         Ok(LayerNorm { weight: vb.get(size, "weight")?, bias: vb.get(size, "bias")?, eps })
     }
 
-    fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+    pub(crate) fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         if !train {
             return Ok(candle_nn::ops::layer_norm(&x.contiguous()?, &self.weight, &self.bias, self.eps as f32)?);
         }
@@ -138,22 +142,28 @@ impl LayerNorm {
 }
 
 /// A dense layer on 2-D input `[n, in]`.
-struct Dense {
-    weight_t: Tensor,
-    bias: Tensor,
+pub(crate) struct Dense {
+    pub(crate) weight_t: Tensor,
+    pub(crate) bias: Tensor,
 }
 
 impl Dense {
-    fn load(vb: VarBuilder, inp: usize, out: usize) -> Result<Self> {
+    pub(crate) fn load(vb: VarBuilder, inp: usize, out: usize) -> Result<Self> {
         Ok(Dense { weight_t: vb.get((out, inp), "weight")?.t()?, bias: vb.get(out, "bias")? })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// `x` is `[n, in]` or `[b, n, in]`.
+    pub(crate) fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if let Ok((b, n, k)) = x.dims3() {
+            let y = x.reshape((b * n, k))?.matmul(&self.weight_t)?.broadcast_add(&self.bias)?;
+            return Ok(y.reshape((b, n, ()))?);
+        }
         Ok(x.matmul(&self.weight_t)?.broadcast_add(&self.bias)?)
     }
 }
 
-struct Layer {
+/// One transformer encoder layer.
+pub(crate) struct Layer {
     query: Dense,
     key: Dense,
     value: Dense,
@@ -165,7 +175,7 @@ struct Layer {
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, c: &BertConfig) -> Result<Self> {
+    pub(crate) fn load(vb: VarBuilder, c: &BertConfig) -> Result<Self> {
         let h = c.hidden_size;
         let att = vb.pp("attention");
         Ok(Layer {
@@ -181,6 +191,41 @@ impl Layer {
     }
 }
 
+impl Layer {
+    /// `x` is `[b * t, h]`; `bias` the additive attention mask `[b, 1, 1, t]`. With `dropout` the
+    /// differentiable training ops are used, else the fused kernels.
+    pub(crate) fn forward(&self, x: &Tensor, bias: &Tensor, (b, t): (usize, usize), heads: usize, mut dropout: Option<&mut SeededDropout>) -> Result<Tensor> {
+        let train = dropout.is_some();
+        let h = x.dim(1)?;
+        let dh = h / heads;
+        let scale = 1.0 / (dh as f64).sqrt();
+        let split = |y: Tensor| -> Result<Tensor> { Ok(y.reshape((b, t, heads, dh))?.transpose(1, 2)?.contiguous()?) };
+        let q = split((self.query.forward(x)? * scale)?)?;
+        let k = split(self.key.forward(x)?)?;
+        let v = split(self.value.forward(x)?)?;
+        let scores = q.matmul(&k.t()?)?.broadcast_add(bias)?;
+        let probs = if train { candle_nn::ops::softmax(&scores, D::Minus1)? } else { candle_nn::ops::softmax_last_dim(&scores)? };
+        let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * t, h))?;
+        let mut a = self.attn_out.forward(&ctx)?;
+        if let Some(d) = dropout.as_deref_mut() {
+            a = d.apply(&a)?;
+        }
+        let x = self.attn_norm.forward(&(a + x)?, train)?;
+        let inter = self.intermediate.forward(&x)?.gelu_erf()?;
+        let mut o = self.output.forward(&inter)?;
+        if let Some(d) = dropout {
+            o = d.apply(&o)?;
+        }
+        self.out_norm.forward(&(o + &x)?, train)
+    }
+}
+
+/// Additive attention mask `[b, 1, 1, t]` from a `[b, t]` mask: 0 for pieces, -10000 for padding.
+pub(crate) fn attention_bias(mask: &Tensor) -> Result<Tensor> {
+    let (b, t) = mask.dims2()?;
+    Ok(((mask.to_dtype(DType::F32)? - 1.0)? * 10000.0)?.reshape((b, 1, 1, t))?)
+}
+
 /// Dropout with masks drawn from the training run's seeded generator, so a seed reproduces a run.
 pub struct SeededDropout<'a> {
     pub rng: &'a mut StdRng,
@@ -188,7 +233,7 @@ pub struct SeededDropout<'a> {
 }
 
 impl SeededDropout<'_> {
-    fn apply(&mut self, x: &Tensor) -> Result<Tensor> {
+    pub(crate) fn apply(&mut self, x: &Tensor) -> Result<Tensor> {
         if self.p <= 0.0 {
             return Ok(x.clone());
         }
@@ -210,6 +255,8 @@ pub struct BertTagger {
     embed_norm: LayerNorm,
     layers: Vec<Layer>,
     classifier: Dense,
+    /// UPOS and dependency heads on a branch of the encoder, when the model was trained with them.
+    pub(crate) syntax: Option<SyntaxHeads>,
     device: Device,
     /// Inference-only kernels over packed (unpadded) batches; built by [`BertTagger::load_dir`].
     fast: Option<fast::FastBert>,
@@ -232,7 +279,12 @@ impl BertTagger {
             .map(|i| Layer::load(enc.pp("encoder").pp("layer").pp(i), c))
             .collect::<Result<Vec<_>>>()?;
         let name = c.triplex_model_name.clone().unwrap_or_else(|| "bert-token-classifier".into());
+        let syntax = match &c.triplex_syntax {
+            Some(sc) => Some(SyntaxHeads::new(vb.pp("syntax"), c, sc.clone()).context("cannot load the syntax heads")?),
+            None => None,
+        };
         Ok(BertTagger {
+            syntax,
             word_embeddings: emb.pp("word_embeddings").get((c.vocab_size, h), "weight")?,
             position_embeddings: emb.pp("position_embeddings").get((c.max_position_embeddings, h), "weight")?,
             // DistilBERT has no token types: one zero row.
@@ -282,14 +334,21 @@ impl BertTagger {
         &self.config
     }
 
+    /// Packed hidden states `[total pieces, hidden]` after the first `layers` layers, from the
+    /// inference kernels (the frozen input of the syntax branch while it is trained).
+    pub fn shared_hidden(&self, batch: &[PieceSeq], layers: usize) -> Result<Vec<f32>> {
+        match &self.fast {
+            Some(f) => f.hidden(self, batch, layers),
+            None => bail!("the model was not loaded for inference"),
+        }
+    }
+
     /// Logits `[batch * len, labels]` for padded input `ids`/`types` `[batch, len]` with `mask`
     /// (1 for pieces, 0 for padding). With `dropout` the differentiable training path is used.
     pub fn logits(&self, ids: &Tensor, types: &Tensor, mask: &Tensor, mut dropout: Option<&mut SeededDropout>) -> Result<Tensor> {
         let train = dropout.is_some();
         let (b, t) = ids.dims2()?;
-        let h = self.config.hidden_size;
         let heads = self.config.num_attention_heads;
-        let dh = h / heads;
         let flat_ids = ids.flatten_all()?;
         let positions = Tensor::arange(0u32, t as u32, &self.device)?.repeat(b)?;
         let mut x = self
@@ -302,27 +361,9 @@ impl BertTagger {
             x = d.apply(&x)?;
         }
         // Additive mask: 0 for pieces, -10000 for padding, shaped [b, 1, 1, t].
-        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 10000.0)?.reshape((b, 1, 1, t))?;
-        let scale = 1.0 / (dh as f64).sqrt();
+        let bias = attention_bias(mask)?;
         for layer in &self.layers {
-            let split = |y: Tensor| -> Result<Tensor> { Ok(y.reshape((b, t, heads, dh))?.transpose(1, 2)?.contiguous()?) };
-            let q = split((layer.query.forward(&x)? * scale)?)?;
-            let k = split(layer.key.forward(&x)?)?;
-            let v = split(layer.value.forward(&x)?)?;
-            let scores = q.matmul(&k.t()?)?.broadcast_add(&bias)?;
-            let probs = if train { candle_nn::ops::softmax(&scores, D::Minus1)? } else { candle_nn::ops::softmax_last_dim(&scores)? };
-            let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * t, h))?;
-            let mut a = layer.attn_out.forward(&ctx)?;
-            if let Some(d) = dropout.as_deref_mut() {
-                a = d.apply(&a)?;
-            }
-            x = layer.attn_norm.forward(&(a + &x)?, train)?;
-            let inter = layer.intermediate.forward(&x)?.gelu_erf()?;
-            let mut o = layer.output.forward(&inter)?;
-            if let Some(d) = dropout.as_deref_mut() {
-                o = d.apply(&o)?;
-            }
-            x = layer.out_norm.forward(&(o + &x)?, train)?;
+            x = layer.forward(&x, &bias, (b, t), heads, dropout.as_deref_mut())?;
         }
         if let Some(d) = dropout {
             x = d.apply(&x)?;
@@ -360,6 +401,31 @@ impl TokenTagger for BertTagger {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn syntax_labels(&self) -> Option<&SyntaxLabels> {
+        self.syntax.as_ref().map(|s| &s.labels)
+    }
+
+    fn analyse_batch(&self, batch: &[PieceSeq], word_starts: &[Vec<usize>]) -> Result<Vec<Analysis>> {
+        let (Some(fast), Some(_)) = (&self.fast, &self.syntax) else {
+            return Ok(self.tag_batch(batch)?.into_iter().map(|logp| Analysis { logp, syntax: None }).collect());
+        };
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let l = self.labels.len();
+        let (mut flat, syntax) = fast.analyse(self, batch, Some(word_starts))?;
+        fast::log_softmax_rows(&mut flat, l);
+        let mut syntax = syntax.map(Vec::into_iter);
+        let mut out = Vec::with_capacity(batch.len());
+        let mut at = 0;
+        for s in batch {
+            let syn: Option<WindowSyntax> = syntax.as_mut().and_then(Iterator::next);
+            out.push(Analysis { logp: flat[at * l..(at + s.ids.len()) * l].to_vec(), syntax: syn });
+            at += s.ids.len();
+        }
+        Ok(out)
     }
 
     fn tag_batch(&self, batch: &[PieceSeq]) -> Result<Vec<Vec<f32>>> {

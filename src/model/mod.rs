@@ -1,6 +1,7 @@
 //! The tagging model behind a small trait, so that another backend (libtorch, ONNX Runtime) can be added.
 
 pub mod bert;
+pub mod syntax;
 
 use anyhow::Result;
 
@@ -9,6 +10,35 @@ use anyhow::Result;
 pub struct PieceSeq {
     pub ids: Vec<u32>,
     pub types: Vec<u32>,
+}
+
+/// Names of the syntax heads' labels, by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxLabels {
+    pub upos: Vec<String>,
+    pub deprels: Vec<String>,
+}
+
+/// The syntax of one sequence's words, decoded: node 0 is the root, nodes `1..=n` the words whose
+/// first pieces were asked for, in order; `heads` is the best tree over them (one root child).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowSyntax {
+    pub n: usize,
+    /// UPOS id of each word.
+    pub upos: Vec<u16>,
+    /// Head node of each word (0: the root).
+    pub heads: Vec<usize>,
+    /// Relation id of each word to its head.
+    pub rels: Vec<u16>,
+}
+
+/// What one encoder pass gives for one sequence.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Entity label log-probabilities, `piece * labels + label`.
+    pub logp: Vec<f32>,
+    /// Present when the model has syntax heads.
+    pub syntax: Option<WindowSyntax>,
 }
 
 /// A token classifier: label log-probabilities for every piece of every sequence.
@@ -23,4 +53,14 @@ pub trait TokenTagger: Send + Sync {
     fn tag_batch(&self, batch: &[PieceSeq]) -> Result<Vec<Vec<f32>>>;
     /// A short name with version, recorded with outputs.
     fn name(&self) -> &str;
+    /// The syntax heads' labels, for a model that has them.
+    fn syntax_labels(&self) -> Option<&SyntaxLabels> {
+        None
+    }
+    /// Entity log-probabilities and, with syntax heads, word-level syntax scores in the same pass;
+    /// `word_starts[s]` lists the piece positions (in `batch[s]`, [CLS] = 0) where words start.
+    fn analyse_batch(&self, batch: &[PieceSeq], word_starts: &[Vec<usize>]) -> Result<Vec<Analysis>> {
+        let _ = word_starts;
+        Ok(self.tag_batch(batch)?.into_iter().map(|logp| Analysis { logp, syntax: None }).collect())
+    }
 }

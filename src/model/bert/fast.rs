@@ -200,7 +200,7 @@ impl Norm {
     }
 }
 
-struct FastLayer {
+pub(super) struct FastLayer {
     qkv: Linear,
     attn_out: Linear,
     attn_norm: Norm,
@@ -209,11 +209,152 @@ struct FastLayer {
     out_norm: Norm,
 }
 
+impl FastLayer {
+    fn new(l: &Layer, format: WeightFormat) -> Result<Self> {
+        let w = Tensor::cat(&[l.query.weight_t.t()?, l.key.weight_t.t()?, l.value.weight_t.t()?], 0)?;
+        let b = Tensor::cat(&[&l.query.bias, &l.key.bias, &l.value.bias], 0)?;
+        Ok(FastLayer {
+            qkv: Linear::new(&w, &b, format.qkv)?,
+            attn_out: Linear::from_dense(&l.attn_out, format.out)?,
+            attn_norm: Norm::new(&l.attn_norm)?,
+            intermediate: Linear::from_dense(&l.intermediate, format.inter)?,
+            output: Linear::from_dense(&l.output, format.down)?,
+            out_norm: Norm::new(&l.out_norm)?,
+        })
+    }
+}
+
+/// The syntax branch layer and heads on the inference kernels (see `syntax::SyntaxHeads`).
+struct FastSyntax {
+    /// Encoder layers shared with NER before the branch.
+    shared: usize,
+    layer: FastLayer,
+    /// UPOS, arc-dependent, arc-head, relation-dependent and relation-head projections in one matmul.
+    proj: Linear,
+    /// `dep·U` of the arc form.
+    arc_u: Linear,
+    arc_head_bias: Vec<f32>,
+    /// `dep·U_l` of every relation form, side by side.
+    rel_forms: Linear,
+    rel_lin_dep: Vec<f32>,
+    rel_lin_head: Vec<f32>,
+    rel_bias: Vec<f32>,
+    nu: usize,
+    arc: usize,
+    rel: usize,
+    labels: usize,
+}
+
+impl FastSyntax {
+    fn new(heads: &SyntaxHeads, format: WeightFormat) -> Result<Self> {
+        let w = heads.export()?;
+        let c = &heads.config;
+        let bias = |n: usize| Tensor::zeros(n, DType::F32, &Device::Cpu);
+        Ok(FastSyntax {
+            shared: c.shared_layers,
+            layer: FastLayer::new(&heads.layer, format)?,
+            proj: Linear::new(&w.proj, &Tensor::from_vec(w.proj_bias, w.proj.dim(0)?, &Device::Cpu)?, format.inter)?,
+            arc_u: Linear::new(&w.arc_ut, &bias(c.arc_dim)?, format.inter)?,
+            arc_head_bias: w.arc_head_bias,
+            rel_forms: Linear::new(&w.rel_forms, &bias(c.rel_dim * c.deprels.len())?, format.inter)?,
+            rel_lin_dep: w.rel_lin_dep,
+            rel_lin_head: w.rel_lin_head,
+            rel_bias: w.rel_bias,
+            nu: c.upos.len(),
+            arc: c.arc_dim,
+            rel: c.rel_dim,
+            labels: c.deprels.len(),
+        })
+    }
+
+    /// Heads over packed word rows `[W, hidden]`; `first[s]` is sequence `s`'s root row.
+    fn decode(&self, rows: Vec<f32>, first: &[usize], starts: &[Vec<usize>]) -> Result<Vec<WindowSyntax>> {
+        let (nu, a, r, nl) = (self.nu, self.arc, self.rel, self.labels);
+        let width = nu + 2 * a + 2 * r;
+        // Projections with bias; GELU on all but the UPOS logits.
+        let y = self.proj.apply(rows, |y| {
+            let mut out = y.to_vec();
+            out.par_chunks_mut(width * ROWS).zip(y.par_chunks(width * ROWS)).for_each(|(os, ys)| {
+                for (o, yr) in os.chunks_mut(width).zip(ys.chunks(width)) {
+                    for ((v, x), b) in o[..nu].iter_mut().zip(&yr[..nu]).zip(&self.proj.bias) {
+                        *v = x + b;
+                    }
+                    gelu_row(&mut o[nu..], &yr[nu..], &self.proj.bias[nu..]);
+                }
+            });
+            out
+        })?;
+        let words = y.len() / width;
+        let cols = |from: usize, n: usize| -> Vec<f32> { y.chunks(width).flat_map(|row| row[from..from + n].iter().copied()).collect() };
+        let (dep, head, rdep, rhead) = (cols(nu, a), cols(nu + a, a), cols(nu + 2 * a, r), cols(nu + 2 * a + r, r));
+        let dep_u = self.arc_u.apply(dep, |v| v.to_vec())?;
+        let rel_forms = self.rel_forms.apply(rdep.clone(), |v| v.to_vec())?;
+        debug_assert_eq!(dep_u.len(), words * a);
+        Ok(first
+            .par_iter()
+            .zip(starts)
+            .map(|(&f, st)| {
+                let k = st.len() + 1;
+                let mut raw = vec![0f32; k * k];
+                let head_bias: Vec<f32> = (0..k).map(|hn| dot(&head[(f + hn) * a..(f + hn + 1) * a], &self.arc_head_bias)).collect();
+                for d in 1..k {
+                    let du = &dep_u[(f + d) * a..(f + d + 1) * a];
+                    for hn in 0..k {
+                        raw[d * k + hn] = dot(du, &head[(f + hn) * a..(f + hn + 1) * a]) + head_bias[hn];
+                    }
+                }
+                let heads = crate::parse::best_tree(&raw, k);
+                let upos = (1..k).map(|j| crate::parse::argmax(&y[(f + j) * width..(f + j) * width + nu]) as u16).collect();
+                let rels = heads
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &hn)| {
+                        let (d, hw) = (f + i + 1, f + hn);
+                        let (rd, rh) = (&rdep[d * r..(d + 1) * r], &rhead[hw * r..(hw + 1) * r]);
+                        let forms = &rel_forms[d * nl * r..(d + 1) * nl * r];
+                        // bias + dep·W_dep + head·W_head, accumulated label-wise, then the forms.
+                        let mut score = self.rel_bias.clone();
+                        for i in 0..r {
+                            let (wd, wh) = (&self.rel_lin_dep[i * nl..(i + 1) * nl], &self.rel_lin_head[i * nl..(i + 1) * nl]);
+                            for l in 0..nl {
+                                score[l] += rd[i] * wd[l] + rh[i] * wh[l];
+                            }
+                        }
+                        for (l, s) in score.iter_mut().enumerate() {
+                            *s += dot(&forms[l * r..(l + 1) * r], rh);
+                        }
+                        crate::parse::argmax(&score) as u16
+                    })
+                    .collect();
+                WindowSyntax { n: k - 1, upos, heads, rels }
+            })
+            .collect())
+    }
+}
+
+/// Dot product with 16 partial sums, so that it vectorizes.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..16 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 pub struct FastBert {
     layers: Vec<FastLayer>,
+    /// The syntax branch and heads.
+    syntax: Option<FastSyntax>,
     embed_norm: Norm,
     classifier: Linear,
 }
+
+/// Packed rows `[pieces, hidden]` and each sequence's `(first row, length)`.
+type Packed = (Vec<f32>, Vec<(usize, usize)>);
 
 /// Rows per parallel task in the element-wise passes.
 const ROWS: usize = 16;
@@ -222,26 +363,109 @@ impl FastBert {
     pub fn build(m: &BertTagger, format: WeightFormat) -> Result<Self> {
         let mut layers = Vec::with_capacity(m.layers.len());
         for l in &m.layers {
-            let w = Tensor::cat(&[l.query.weight_t.t()?, l.key.weight_t.t()?, l.value.weight_t.t()?], 0)?;
-            let b = Tensor::cat(&[&l.query.bias, &l.key.bias, &l.value.bias], 0)?;
-            layers.push(FastLayer {
-                qkv: Linear::new(&w, &b, format.qkv)?,
-                attn_out: Linear::from_dense(&l.attn_out, format.out)?,
-                attn_norm: Norm::new(&l.attn_norm)?,
-                intermediate: Linear::from_dense(&l.intermediate, format.inter)?,
-                output: Linear::from_dense(&l.output, format.down)?,
-                out_norm: Norm::new(&l.out_norm)?,
-            });
+            layers.push(FastLayer::new(l, format)?);
         }
+        let syntax = match &m.syntax {
+            Some(heads) => Some(FastSyntax::new(heads, format)?),
+            None => None,
+        };
         // The classifier is tiny (labels × hidden): kept in f32 whatever the format.
-        Ok(FastBert { layers, embed_norm: Norm::new(&m.embed_norm)?, classifier: Linear::from_dense(&m.classifier, Format::F32)? })
+        Ok(FastBert { layers, syntax, embed_norm: Norm::new(&m.embed_norm)?, classifier: Linear::from_dense(&m.classifier, Format::F32)? })
     }
 
     /// Logits `[total pieces, labels]`, sequence after sequence.
     pub fn logits(&self, m: &BertTagger, batch: &[PieceSeq]) -> Result<Vec<f32>> {
+        Ok(self.analyse(m, batch, None)?.0)
+    }
+
+    /// Entity logits `[total pieces, labels]` and, when `word_starts` is given and the model has
+    /// syntax heads, each sequence's syntax scores, from one pass through the shared layers.
+    pub fn analyse(&self, m: &BertTagger, batch: &[PieceSeq], word_starts: Option<&[Vec<usize>]>) -> Result<(Vec<f32>, Option<Vec<WindowSyntax>>)> {
+        let (mut x, spans) = self.embed(m, batch)?;
+        let mut syntax = None;
+        for i in 0..=self.layers.len() {
+            if let (Some(starts), Some(syn)) = (word_starts, &self.syntax)
+                && i == syn.shared
+            {
+                syntax = Some(self.syntax_scores(m, syn, &x, &spans, starts)?);
+            }
+            if let Some(layer) = self.layers.get(i) {
+                self.step(m, layer, &mut x, &spans)?;
+            }
+        }
+        let nl = self.classifier.bias.len();
+        let logits = self.classifier.apply(x, |y| {
+            let mut out = y.to_vec();
+            out.par_chunks_mut(nl * ROWS).for_each(|rows| {
+                for r in rows.chunks_mut(nl) {
+                    for (v, b) in r.iter_mut().zip(&self.classifier.bias) {
+                        *v += b;
+                    }
+                }
+            });
+            out
+        })?;
+        Ok((logits, syntax))
+    }
+
+    /// Hidden states `[total pieces, hidden]` after the first `layers` encoder layers.
+    pub fn hidden(&self, m: &BertTagger, batch: &[PieceSeq], layers: usize) -> Result<Vec<f32>> {
+        let (mut x, spans) = self.embed(m, batch)?;
+        for layer in self.layers.iter().take(layers) {
+            self.step(m, layer, &mut x, &spans)?;
+        }
+        Ok(x)
+    }
+
+    /// The syntax branch on the shared hidden states, then the heads on the word rows ([CLS] as
+    /// the root, then each word's first piece), decoded per sequence in parallel. Only the word
+    /// rows are read after the branch layer, so past its attention (which needs every piece as
+    /// key and value) the layer runs on those rows alone.
+    fn syntax_scores(&self, m: &BertTagger, syn: &FastSyntax, x: &[f32], spans: &[(usize, usize)], starts: &[Vec<usize>]) -> Result<Vec<WindowSyntax>> {
         let h = m.config.hidden_size;
         let heads = m.config.num_attention_heads;
-        let dh = h / heads;
+        let scale = 1.0 / ((h / heads) as f32).sqrt();
+        let layer = &syn.layer;
+        let ctx = layer.qkv.apply(x.to_vec(), |qkv| attention(qkv, &layer.qkv.bias, spans, h, heads, scale))?;
+        // Word rows, packed: sequence s holds rows first[s]..first[s] + starts[s].len() + 1.
+        let mut first = Vec::with_capacity(spans.len());
+        let mut picked = Vec::with_capacity(starts.iter().map(|s| s.len() + 1).sum());
+        for (&(at, len), st) in spans.iter().zip(starts) {
+            first.push(picked.len());
+            picked.push(at);
+            for &p in st {
+                if p >= len {
+                    bail!("word start {p} is outside a sequence of {len} pieces");
+                }
+                picked.push(at + p);
+            }
+        }
+        let gather = |v: &[f32]| -> Vec<f32> { picked.iter().flat_map(|&r| v[r * h..(r + 1) * h].iter().copied()).collect() };
+        let (mut rows, ctx) = (gather(x), gather(&ctx));
+        layer.attn_out.apply(ctx, |a| residual_norm(&mut rows, a, &layer.attn_out.bias, &layer.attn_norm, h))?;
+        let inter = layer.intermediate.apply(rows.clone(), |y| bias_gelu(y, &layer.intermediate.bias))?;
+        layer.output.apply(inter, |o| residual_norm(&mut rows, o, &layer.output.bias, &layer.out_norm, h))?;
+        syn.decode(rows, &first, starts)
+    }
+
+    /// One encoder layer over the packed rows, in place.
+    fn step(&self, m: &BertTagger, layer: &FastLayer, x: &mut [f32], spans: &[(usize, usize)]) -> Result<()> {
+        let h = m.config.hidden_size;
+        let heads = m.config.num_attention_heads;
+        let scale = 1.0 / ((h / heads) as f32).sqrt();
+        // Q, K and V in one matmul; bias added, Q scaled, in the same pass as attention.
+        let ctx = layer.qkv.apply(x.to_vec(), |qkv| attention(qkv, &layer.qkv.bias, spans, h, heads, scale))?;
+        // x = norm(ctx·Wᵀ + b + x)
+        layer.attn_out.apply(ctx, |a| residual_norm(x, a, &layer.attn_out.bias, &layer.attn_norm, h))?;
+        let inter = layer.intermediate.apply(x.to_vec(), |y| bias_gelu(y, &layer.intermediate.bias))?;
+        layer.output.apply(inter, |o| residual_norm(x, o, &layer.output.bias, &layer.out_norm, h))?;
+        Ok(())
+    }
+
+    /// Embeddings (word + position + type, then layer norm), one row per piece; and each
+    /// sequence's `(first row, length)`.
+    fn embed(&self, m: &BertTagger, batch: &[PieceSeq]) -> Result<Packed> {
+        let h = m.config.hidden_size;
         let mut spans = Vec::with_capacity(batch.len());
         let mut n = 0;
         for s in batch {
@@ -276,27 +500,7 @@ impl FastBert {
         })???;
         let zeros = vec![0f32; h * ROWS];
         x.par_chunks_mut(h * ROWS).for_each(|rows| self.embed_norm.residual(rows, &zeros[..rows.len()], &zeros[..h], h));
-        let scale = 1.0 / (dh as f32).sqrt();
-        for layer in &self.layers {
-            // Q, K and V in one matmul; bias added, Q scaled, in the same pass as attention.
-            let ctx = layer.qkv.apply(x.clone(), |qkv| attention(qkv, &layer.qkv.bias, &spans, h, heads, scale))?;
-            // x = norm(ctx·Wᵀ + b + x)
-            layer.attn_out.apply(ctx, |a| residual_norm(&mut x, a, &layer.attn_out.bias, &layer.attn_norm, h))?;
-            let inter = layer.intermediate.apply(x.clone(), |y| bias_gelu(y, &layer.intermediate.bias))?;
-            layer.output.apply(inter, |o| residual_norm(&mut x, o, &layer.output.bias, &layer.out_norm, h))?;
-        }
-        let nl = self.classifier.bias.len();
-        self.classifier.apply(x, |y| {
-            let mut out = y.to_vec();
-            out.par_chunks_mut(nl * ROWS).for_each(|rows| {
-                for r in rows.chunks_mut(nl) {
-                    for (v, b) in r.iter_mut().zip(&self.classifier.bias) {
-                        *v += b;
-                    }
-                }
-            });
-            out
-        })
+        Ok((x, spans))
     }
 }
 

@@ -1,30 +1,14 @@
-//! Rule-based actor–action–place triples read from one sentence, its text and its entity mentions.
+//! Lexical actor–action–place rules over one sentence's words and entity mentions, for models
+//! without syntax heads (see `tree` for the rules over a dependency parse).
 //!
 //! No parser: the sentence is tokenised (entity mentions become single tokens) and, for every LOC
 //! mention, the rules walk left through `VERB [particle] [object] PREP [qualifier] [descriptor] PLACE`,
 //! then look further left for a subject (named PER/ORG, pronoun or actor noun phrase).
 
-use std::ops::Range;
-
+use super::TripleDraft;
 use crate::doc::{Mention, Sentence};
 use crate::record::PlaceRelation;
 use crate::words::split_words;
-
-/// One triple found by the rules; all ranges are byte offsets into the document text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TripleDraft {
-    pub actor: Range<usize>,
-    pub action: Range<usize>,
-    pub lemma: Option<String>,
-    pub place: Range<usize>,
-    pub relation: PlaceRelation,
-    pub qualifier: Option<String>,
-    pub negated: bool,
-    pub object: Option<Range<usize>>,
-    pub time: Option<Range<usize>>,
-    pub attributed_to: Option<Range<usize>>,
-    pub score: f32,
-}
 
 // ---------------------------------------------------------------- lexicons (lower case)
 
@@ -38,8 +22,8 @@ const AUX: &[&str] = &[
     "will", "would", "can", "could", "may", "might", "must", "shall", "should", "to",
 ];
 const BE: &[&str] = &["is", "are", "was", "were", "be", "been", "being", "am"];
-const NEG: &[&str] = &["not", "never", "n't", "n’t", "cannot"];
-const REPORTING: &[&str] = &[
+pub(super) const NEG: &[&str] = &["not", "never", "n't", "n’t", "cannot"];
+pub(super) const REPORTING: &[&str] = &[
     "said", "say", "says", "saying", "told", "tell", "tells", "claimed", "claiming", "confirmed", "confirms",
     "reported", "announced", "announces", "stated", "added", "adds", "declared", "insisted", "denied",
     "denies", "warned", "explained", "noted", "according", "alleged", "asserted", "claim", "claims",
@@ -56,26 +40,26 @@ const ADVERBS: &[&str] = &[
     "also", "already", "still", "just", "then", "now", "since", "soon", "again", "yet", "once", "later",
     "earlier", "even", "ever", "almost", "reportedly", "allegedly", "apparently", "here", "there", "back",
 ];
-const DIRECTIONS: &[&str] = &[
+pub(super) const DIRECTIONS: &[&str] = &[
     "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "north-east",
     "north-west", "south-east", "south-west",
 ];
 /// Nouns naming a part of a place: kept as qualifier, relation from the preposition or verb.
-const PART_NOUNS: &[&str] =
+pub(super) const PART_NOUNS: &[&str] =
     &["outskirts", "outskirt", "edge", "edges", "centre", "center", "heart", "suburbs", "suburb", "gates", "entrance", "streets", "vicinity", "environs", "periphery"];
-const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
+pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Nouns naming the kind of place ("the town of X", "the rebel stronghold X"): skipped.
-const DESCRIPTORS: &[&str] = &[
+pub(super) const DESCRIPTORS: &[&str] = &[
     "city", "town", "village", "locality", "region", "province", "district", "capital", "port", "stronghold",
     "area", "state", "county", "commune", "municipality", "neighbourhood", "neighborhood", "island", "hamlet",
     "oasis", "valley", "enclave", "territory", "country", "zone", "garrison", "base", "camp", "border",
     "hub", "settlement", "cities", "towns", "villages", "localities",
 ];
 /// "take control of X": the noun that makes "of" a place preposition.
-const LIGHT_NOUNS: &[&str] = &["control", "possession", "command", "hold", "charge"];
-const UNITS: &[&str] = &["kilometres", "kilometers", "km", "kms", "miles", "mile", "metres", "meters", "kilometre", "kilometer"];
+pub(super) const LIGHT_NOUNS: &[&str] = &["control", "possession", "command", "hold", "charge"];
+pub(super) const UNITS: &[&str] = &["kilometres", "kilometers", "km", "kms", "miles", "mile", "metres", "meters", "kilometre", "kilometer"];
 const NUMBER_WORDS: &[&str] = &["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "a", "few", "dozens", "hundreds"];
-const ACTOR_NOUNS: &[&str] = &[
+pub(super) const ACTOR_NOUNS: &[&str] = &[
     "army", "armies", "convoy", "convoys", "column", "columns", "rebels", "rebel", "forces", "force",
     "troops", "soldier", "soldiers", "police", "policemen", "officer", "officers", "spokesman",
     "spokeswoman", "spokesperson", "government", "militants", "militant", "fighters", "fighter",
@@ -132,7 +116,7 @@ const NON_VERBS: &[&str] = &[
     "forces", "troops", "rebels", "convoys", "columns", "towns", "cities", "areas", "bases", "units",
 ];
 /// Verbs whose direct object is the place, with the relation they imply ("left Gao" → from).
-const DIRECT_VERBS: &[(&str, PlaceRelation)] = &[
+pub(super) const DIRECT_VERBS: &[(&str, PlaceRelation)] = &[
     ("leave", PlaceRelation::From), ("quit", PlaceRelation::From), ("flee", PlaceRelation::From),
     ("evacuate", PlaceRelation::From), ("abandon", PlaceRelation::From), ("depart", PlaceRelation::From),
     ("vacate", PlaceRelation::From), ("enter", PlaceRelation::To), ("invade", PlaceRelation::To),
@@ -148,13 +132,13 @@ const DIRECT_VERBS: &[(&str, PlaceRelation)] = &[
     ("tour", PlaceRelation::At), ("target", PlaceRelation::At), ("defend", PlaceRelation::At),
 ];
 /// Passive verbs that still place their subject ("troops were deployed to Gao"); others drop the triple.
-const PASSIVE_OK: &[&str] = &[
+pub(super) const PASSIVE_OK: &[&str] = &[
     "deploy", "send", "station", "base", "locate", "position", "transfer", "move", "dispatch", "airlift",
     "see", "spot", "redeploy", "evacuate", "fly",
 ];
 /// Verbs after which "for" names a destination ("left for Paris").
-const MOTION_FOR: &[&str] = &["leave", "head", "depart", "set", "sail", "fly"];
-const TIME_HEADS: &[&str] = &[
+pub(super) const MOTION_FOR: &[&str] = &["leave", "head", "depart", "set", "sail", "fly"];
+pub(super) const TIME_HEADS: &[&str] = &[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
     "tonight", "morning", "evening", "night", "afternoon", "weekend", "week", "month", "year", "dawn",
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -162,7 +146,7 @@ const TIME_HEADS: &[&str] = &[
 ];
 const TIME_MODS: &[&str] = &["on", "early", "late", "earlier", "later", "last", "this", "next", "that", "mid", "in", "since", "until", "at", "the"];
 
-fn has(list: &[&str], w: &str) -> bool {
+pub(super) fn has(list: &[&str], w: &str) -> bool {
     list.contains(&w)
 }
 
@@ -241,7 +225,7 @@ fn tokenize(text: &str, sentence: &Sentence, mentions: &[Mention]) -> Vec<Tok> {
 
 // ---------------------------------------------------------------- word classes
 
-fn lemma(low: &str) -> String {
+pub(super) fn lemma(low: &str) -> String {
     if let Some(&(_, l)) = IRREGULAR.iter().find(|(f, _)| *f == low) {
         return l.to_string();
     }
