@@ -135,6 +135,12 @@ struct SyntaxTrainArgs {
     /// Name and version recorded with outputs (default: the NER model's).
     #[arg(long)]
     model_name: Option<String>,
+    /// Continue a killed run from OUT/checkpoint (saved at the end of every epoch).
+    #[arg(long)]
+    resume: bool,
+    /// Stop after this many epochs with a checkpoint, as a kill would (for tests).
+    #[arg(long, default_value_t = 0, hide = true)]
+    stop_after_epochs: usize,
     #[arg(short, long)]
     quiet: bool,
 }
@@ -383,6 +389,8 @@ fn train_syntax_cmd(a: SyntaxTrainArgs) -> Result<ExitCode> {
         arc_dim: a.arc_dim,
         rel_dim: a.rel_dim,
         max_steps: a.max_steps,
+        resume: a.resume,
+        stop_after_epochs: a.stop_after_epochs,
         quiet: a.quiet,
         model_name: a.model_name,
     };

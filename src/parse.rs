@@ -28,15 +28,9 @@ impl Parse {
 /// dependent's scores are normalised to log-probabilities over its candidate heads first, as
 /// in Dozat & Manning. Returns the head of nodes `1..k`.
 pub fn best_tree(raw: &[f32], k: usize) -> Vec<usize> {
-    let mut scores = vec![vec![0f32; k]; k];
+    let scores = head_log_probs(raw, k);
     let mut greedy = vec![0usize; k];
     for d in 1..k {
-        let row = &raw[d * k..(d + 1) * k];
-        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
-        for h in 0..k {
-            scores[d][h] = row[h] - lse;
-        }
         greedy[d] = (0..k).filter(|&h| h != d).fold(0, |b, h| if scores[d][h] > scores[d][b] || b == d { h } else { b });
     }
     // Each word's best head is the best tree when it already is one (one root child, no cycle).
@@ -44,6 +38,20 @@ pub fn best_tree(raw: &[f32], k: usize) -> Vec<usize> {
         return greedy[1..].to_vec();
     }
     max_spanning_tree(&scores)[1..].to_vec()
+}
+
+/// `scores[d][h]`: raw arc scores normalised over each dependent's candidate heads (row 0 is 0).
+fn head_log_probs(raw: &[f32], k: usize) -> Vec<Vec<f32>> {
+    let mut scores = vec![vec![0f32; k]; k];
+    for d in 1..k {
+        let row = &raw[d * k..(d + 1) * k];
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
+        for h in 0..k {
+            scores[d][h] = row[h] - lse;
+        }
+    }
+    scores
 }
 
 /// Whether `heads` (node 0 the root, `heads[0]` ignored) has exactly one root child and every
@@ -178,15 +186,7 @@ mod tests {
                         (seed >> 40) as f32 / (1u64 << 24) as f32 * 6.0
                     })
                     .collect();
-                let mut scores = vec![vec![0f32; k]; k];
-                for d in 1..k {
-                    let row = &raw[d * k..(d + 1) * k];
-                    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                    let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
-                    for h in 0..k {
-                        scores[d][h] = row[h] - lse;
-                    }
-                }
+                let scores = head_log_probs(&raw, k);
                 let total = |heads: &[usize]| heads.iter().enumerate().map(|(i, &h)| scores[i + 1][h] as f64).sum::<f64>();
                 let (fast, full) = (best_tree(&raw, k), max_spanning_tree(&scores)[1..].to_vec());
                 assert!((total(&fast) - total(&full)).abs() < 1e-4, "k {k}: {fast:?} vs {full:?}");

@@ -2,12 +2,12 @@
 //! words, and matching CoNLL and CoNLL-U samples.
 
 use crate::model::bert::BertConfig;
-use crate::train::normal;
+use crate::train::{TrainOptions, normal};
 use candle_core::{Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub const WORDS: [&str; 14] = ["the", "army", "left", "gao", "rebels", "reached", "kidal", "wagner", "said", "john", "smith", "in", "mali", "."];
 
@@ -66,4 +66,39 @@ pub fn sample_conllu(path: &Path) {
     let a = "1\tthe\t_\tDET\t_\t_\t2\tdet\t_\t_\n2\tarmy\t_\tNOUN\t_\t_\t3\tnsubj\t_\t_\n3\tleft\t_\tVERB\t_\t_\t0\troot\t_\t_\n4\tgao\t_\tPROPN\t_\t_\t3\tobj\t_\t_\n5\t.\t_\tPUNCT\t_\t_\t3\tpunct\t_\t_\n\n";
     let b = "1\trebels\t_\tNOUN\t_\t_\t2\tnsubj\t_\t_\n2\treached\t_\tVERB\t_\t_\t0\troot\t_\t_\n3\tkidal\t_\tPROPN\t_\t_\t2\tobj\t_\t_\n4\tin\t_\tADP\t_\t_\t5\tcase\t_\t_\n5\tmali\t_\tPROPN\t_\t_\t2\tobl\t_\t_\n6\t.\t_\tPUNCT\t_\t_\t2\tpunct\t_\t_\n\n";
     std::fs::write(path, format!("{a}{b}").repeat(6)).unwrap();
+}
+
+/// NER training settings for the tiny model: `epochs` over `data` (train and dev), from `base` into `out`.
+pub fn tiny_ner_options(data: &Path, base: &Path, out: &Path, epochs: usize) -> TrainOptions {
+    TrainOptions {
+        train: vec![data.to_path_buf()],
+        dev: data.to_path_buf(),
+        base: base.to_path_buf(),
+        out: PathBuf::from(out),
+        epochs,
+        lr: 1e-2,
+        seed: 5,
+        batch_size: 4,
+        warmup: 0.1,
+        weight_decay: 0.01,
+        dropout: 0.0,
+        max_pieces: 64,
+        max_steps: 0,
+        stop_after: 0,
+        checkpoint_every: 0,
+        resume: false,
+        quiet: true,
+        model_name: "tiny".into(),
+    }
+}
+
+/// Asserts that every variable of `varmap` got a finite, non-zero gradient; returns their count.
+pub fn assert_every_var_has_a_gradient(varmap: &candle_nn::VarMap, grads: &candle_core::backprop::GradStore) -> usize {
+    let data = varmap.data().lock().unwrap();
+    for (name, var) in data.iter() {
+        let g = grads.get(var).unwrap_or_else(|| panic!("{name} got no gradient"));
+        let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(norm > 0.0 && norm.is_finite(), "{name}: gradient norm {norm}");
+    }
+    data.len()
 }

@@ -286,7 +286,7 @@ impl AdamW {
         Ok(())
     }
 
-    fn load(&mut self, path: &Path, step: usize) -> Result<()> {
+    pub(crate) fn load(&mut self, path: &Path, step: usize) -> Result<()> {
         let all = candle_core::safetensors::load(path, &Device::Cpu)?;
         for (i, (name, var)) in self.vars.iter().enumerate() {
             let get = |k: String| all.get(&k).cloned().with_context(|| format!("checkpoint lacks {k}"));
@@ -437,7 +437,8 @@ pub fn train_ner(opts: &TrainOptions) -> Result<TrainSummary> {
     })
 }
 
-fn save_checkpoint(opt: &AdamW, state: &CheckpointState, dir: &Path) -> Result<()> {
+/// Saves the optimizer (weights and moments) and the run's progress `state` in `dir`.
+pub(crate) fn save_checkpoint<S: Serialize>(opt: &AdamW, state: &S, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     // Write then rename, so a kill mid-write leaves the previous checkpoint intact.
     let tmp = dir.join("checkpoint.safetensors.tmp");
@@ -461,7 +462,7 @@ pub(crate) fn progress(quiet: bool, total: u64) -> ProgressBar {
 mod tests {
     use super::*;
 
-    use crate::test_support::{sample_conll, tiny_base};
+    use crate::test_support::{assert_every_var_has_a_gradient, sample_conll, tiny_base, tiny_ner_options};
 
     fn tiny_examples(dir: &Path) -> Vec<Example> {
         let pieces = WordPieces::from_file(&dir.join("tokenizer.json")).unwrap();
@@ -480,13 +481,8 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(3);
         let loss = batch_loss(&t.model, &batch, Some(&mut SeededDropout { rng: &mut rng, p: 0.1 })).unwrap();
         let grads = loss.backward().unwrap();
-        let data = t.varmap.data().lock().unwrap();
-        assert_eq!(data.len(), 5 + 2 * 16 + 2, "all tensors of the tiny model are vars");
-        for (name, var) in data.iter() {
-            let g = grads.get(var).unwrap_or_else(|| panic!("{name} got no gradient"));
-            let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
-            assert!(norm > 0.0 && norm.is_finite(), "{name}: gradient norm {norm}");
-        }
+        let n = assert_every_var_has_a_gradient(&t.varmap, &grads);
+        assert_eq!(n, 5 + 2 * 16 + 2, "all tensors of the tiny model are vars");
     }
 
     #[test]
@@ -513,26 +509,7 @@ mod tests {
         let data = dir.path().join("train.conll");
         sample_conll(&data);
         let out = dir.path().join("out");
-        let opts = TrainOptions {
-            train: vec![data.clone()],
-            dev: data.clone(),
-            base: base.clone(),
-            out: out.clone(),
-            epochs: 30,
-            lr: 1e-2,
-            seed: 5,
-            batch_size: 4,
-            warmup: 0.1,
-            weight_decay: 0.01,
-            dropout: 0.0,
-            max_pieces: 64,
-            max_steps: 0,
-            stop_after: 0,
-            checkpoint_every: 0,
-            resume: false,
-            quiet: true,
-            model_name: "tiny".into(),
-        };
+        let opts = tiny_ner_options(&data, &base, &out, 30);
         let s = train_ner(&opts).unwrap();
         assert!(s.last_loss < s.first_loss * 0.5, "loss {} -> {}", s.first_loss, s.last_loss);
         assert!(s.best_dev_f1 > 0.5, "dev F1 {}", s.best_dev_f1);

@@ -8,14 +8,14 @@ use crate::model::bert::{BertConfig, BertTagger, SeededDropout, attention_bias};
 use crate::model::syntax::{SyntaxConfig, SyntaxHeads, gather_words, head_mask};
 use crate::parse::decode_sentence;
 use crate::tokenize::WordPieces;
-use crate::train::{AdamW, batches_by_length, normal, progress};
+use crate::train::{AdamW, batches_by_length, normal, progress, save_checkpoint};
 use crate::words::shape;
 use anyhow::{Context, Result, bail};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -43,12 +43,17 @@ pub struct SyntaxTrainOptions {
     pub rel_dim: usize,
     /// Stop after this many optimizer steps (smoke tests); 0: no limit.
     pub max_steps: usize,
+    /// Continue from `OUT/checkpoint` (written at the end of every epoch).
+    pub resume: bool,
+    /// Stop this invocation after this many epochs, as a kill would leave it (0: run to the end);
+    /// lets tests check that `--resume` continues exactly.
+    pub stop_after_epochs: usize,
     pub quiet: bool,
     pub model_name: Option<String>,
 }
 
 /// Dev scores of one epoch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpochScores {
     pub epoch: usize,
     pub loss: f32,
@@ -68,6 +73,16 @@ pub struct SyntaxTrainSummary {
     pub feature_seconds: f64,
     pub first_loss: f32,
     pub last_loss: f32,
+}
+
+/// Progress saved with a checkpoint at the end of each epoch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct CheckpointState {
+    step: usize,
+    best_dev_las: f64,
+    best_epoch: usize,
+    epochs: Vec<EpochScores>,
+    first_loss: f32,
 }
 
 /// One treebank sentence as the trainer sees it: the frozen encoder's output for its pieces,
@@ -329,12 +344,20 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
         total = total.min(opts.max_steps);
     }
     let warmup = ((total as f64) * 0.05).ceil().max(1.0) as usize;
+    let ckpt_dir = opts.out.join("checkpoint");
+    let mut state = CheckpointState { best_dev_las: -1.0, ..Default::default() };
+    if opts.resume && ckpt_dir.join("state.json").is_file() {
+        state = serde_json::from_str(&std::fs::read_to_string(ckpt_dir.join("state.json"))?)?;
+        opt.load(&ckpt_dir.join("checkpoint.safetensors"), state.step)?;
+        eprintln!("resuming after epoch {} (step {} of {total})", state.epochs.len(), state.step);
+    }
     let bar = progress(opts.quiet, total as u64);
-    let (mut step, mut first_loss, mut last_loss) = (0usize, f32::NAN, f32::NAN);
-    let mut epochs = Vec::new();
-    let (mut best_las, mut best_epoch) = (-1.0f64, 0usize);
-    for epoch in 0..opts.epochs {
-        if step >= total {
+    bar.set_position(state.step as u64);
+    let mut step = state.step;
+    let mut last_loss = state.epochs.last().map_or(f32::NAN, |e| e.loss);
+    let started_at = state.epochs.len();
+    for epoch in state.epochs.len()..opts.epochs {
+        if step >= total || (opts.stop_after_epochs > 0 && epoch - started_at >= opts.stop_after_epochs) {
             break;
         }
         for batch in batches_by_length(&lens, opts.batch_size, opts.seed.wrapping_add(epoch as u64)) {
@@ -348,7 +371,7 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
             let loss = batch_loss(&heads, &bert, &exs, Some(&mut dropout))?;
             last_loss = loss.to_scalar::<f32>()?;
             if step == 0 {
-                first_loss = last_loss;
+                state.first_loss = last_loss;
             }
             opt.step(&loss, lr)?;
             step += 1;
@@ -360,15 +383,26 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
         let sc = score_parse(&owned, &pred)?;
         let line = format!("epoch {}: step {step}, loss {last_loss:.4}, dev UPOS {:.4} UAS {:.4} LAS {:.4}", epoch + 1, sc.upos, sc.uas, sc.las);
         if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
-        epochs.push(EpochScores { epoch: epoch + 1, loss: last_loss, upos: sc.upos, uas: sc.uas, las: sc.las });
-        if sc.las > best_las {
-            best_las = sc.las;
-            best_epoch = epoch + 1;
+        state.epochs.push(EpochScores { epoch: epoch + 1, loss: last_loss, upos: sc.upos, uas: sc.uas, las: sc.las });
+        if sc.las > state.best_dev_las {
+            state.best_dev_las = sc.las;
+            state.best_epoch = epoch + 1;
             save(&varmap, &bert, &opts.model, &opts.out)?;
         }
+        state.step = step;
+        save_checkpoint(&opt, &state, &ckpt_dir)?;
     }
     bar.finish_and_clear();
-    Ok(SyntaxTrainSummary { steps: step, best_epoch, best_dev_las: best_las, epochs, seconds: started.elapsed().as_secs_f64(), feature_seconds, first_loss, last_loss })
+    Ok(SyntaxTrainSummary {
+        steps: step,
+        best_epoch: state.best_epoch,
+        best_dev_las: state.best_dev_las,
+        epochs: state.epochs,
+        seconds: started.elapsed().as_secs_f64(),
+        feature_seconds,
+        first_loss: state.first_loss,
+        last_loss,
+    })
 }
 
 #[cfg(test)]
@@ -376,8 +410,8 @@ mod tests {
     use super::*;
     use crate::model::TokenTagger;
     use crate::parse::parse_treebank;
-    use crate::test_support::{sample_conll, sample_conllu, tiny_base};
-    use crate::train::{TrainOptions, train_ner};
+    use crate::test_support::{assert_every_var_has_a_gradient, sample_conll, sample_conllu, tiny_base, tiny_ner_options};
+    use crate::train::train_ner;
 
     /// A tiny trained NER model in `dir/ner`, and a tiny treebank at `dir/tb.conllu`.
     fn tiny_ner(dir: &Path) -> PathBuf {
@@ -387,27 +421,7 @@ mod tests {
         let conll = dir.join("ner.conll");
         sample_conll(&conll);
         let ner = dir.join("ner");
-        let opts = TrainOptions {
-            train: vec![conll.clone()],
-            dev: conll,
-            base,
-            out: ner.clone(),
-            epochs: 3,
-            lr: 1e-2,
-            seed: 5,
-            batch_size: 4,
-            warmup: 0.1,
-            weight_decay: 0.01,
-            dropout: 0.0,
-            max_pieces: 64,
-            max_steps: 0,
-            stop_after: 0,
-            checkpoint_every: 0,
-            resume: false,
-            quiet: true,
-            model_name: "tiny".into(),
-        };
-        train_ner(&opts).unwrap();
+        train_ner(&tiny_ner_options(&conll, &base, &ner, 3)).unwrap();
         sample_conllu(&dir.join("tb.conllu"));
         ner
     }
@@ -428,6 +442,8 @@ mod tests {
             arc_dim: 16,
             rel_dim: 8,
             max_steps: 0,
+            resume: false,
+            stop_after_epochs: 0,
             quiet: true,
             model_name: Some("tiny-syntax".into()),
         }
@@ -457,13 +473,8 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(3);
         let loss = batch_loss(&heads, model.config(), &batch, Some(&mut SeededDropout { rng: &mut rng, p: 0.1 })).unwrap();
         let grads = loss.backward().unwrap();
-        let data = varmap.data().lock().unwrap();
-        assert_eq!(data.len(), 16 + 2 * 5 + 3 + 2, "branch layer, five dense heads, three bare tensors");
-        for (name, var) in data.iter() {
-            let g = grads.get(var).unwrap_or_else(|| panic!("{name} got no gradient"));
-            let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
-            assert!(norm > 0.0 && norm.is_finite(), "{name}: gradient norm {norm}");
-        }
+        let n = assert_every_var_has_a_gradient(&varmap, &grads);
+        assert_eq!(n, 16 + 2 * 5 + 3 + 2, "branch layer, five dense heads, three bare tensors");
     }
 
     #[test]
@@ -493,7 +504,16 @@ mod tests {
         assert_eq!(a[0].logp, b[0].logp);
         assert!(a[0].syntax.is_some() && b[0].syntax.is_none());
         // The same seed reproduces the run.
-        let again = train_syntax(&SyntaxTrainOptions { out: dir.path().join("again"), ..opts }).unwrap();
+        let again = train_syntax(&SyntaxTrainOptions { out: dir.path().join("again"), ..opts.clone() }).unwrap();
         assert_eq!(again.last_loss, s.last_loss);
+        // A run killed after an epoch's checkpoint and resumed ends exactly as the whole run.
+        let out = dir.path().join("resumed");
+        let stopped = train_syntax(&SyntaxTrainOptions { out: out.clone(), stop_after_epochs: 7, ..opts.clone() }).unwrap();
+        assert_eq!(stopped.epochs.len(), 7);
+        let resumed = train_syntax(&SyntaxTrainOptions { out, resume: true, ..opts }).unwrap();
+        assert_eq!(resumed.steps, s.steps);
+        assert_eq!(resumed.last_loss, s.last_loss);
+        assert_eq!(resumed.first_loss, s.first_loss);
+        assert_eq!(resumed.epochs.iter().map(|e| e.las).collect::<Vec<_>>(), s.epochs.iter().map(|e| e.las).collect::<Vec<_>>());
     }
 }
