@@ -129,6 +129,10 @@ struct SyntaxTrainArgs {
     arc_dim: usize,
     #[arg(long, default_value_t = 64)]
     rel_dim: usize,
+    /// Feed-forward width of the branch layer (default: the encoder's); a narrower one keeps the
+    /// source layer's most important units and costs less at inference.
+    #[arg(long)]
+    branch_intermediate: Option<usize>,
     /// Stop after this many steps (0: train all epochs).
     #[arg(long, default_value_t = 0)]
     max_steps: usize,
@@ -388,6 +392,7 @@ fn train_syntax_cmd(a: SyntaxTrainArgs) -> Result<ExitCode> {
         shared_layers: a.shared_layers,
         arc_dim: a.arc_dim,
         rel_dim: a.rel_dim,
+        branch_intermediate: a.branch_intermediate,
         max_steps: a.max_steps,
         resume: a.resume,
         stop_after_epochs: a.stop_after_epochs,

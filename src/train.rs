@@ -156,6 +156,11 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str) -> Result<T
     config.type_vocab_size = NUM_SHAPES;
     config.triplex_word_shapes = true;
     config.triplex_model_name = Some(model_name.to_string());
+    // Fine-tuning moves the shared layers under any syntax heads: they are left out (add them
+    // again with `triplex train syntax`).
+    if config.triplex_syntax.take().is_some() {
+        eprintln!("note: the base model's syntax heads are not kept; run `triplex train syntax` on the result");
+    }
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
     let model = BertTagger::new(vb, config.clone())?;

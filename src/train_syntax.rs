@@ -41,6 +41,8 @@ pub struct SyntaxTrainOptions {
     pub shared_layers: Option<usize>,
     pub arc_dim: usize,
     pub rel_dim: usize,
+    /// Feed-forward width of the branch layer (None: the encoder's).
+    pub branch_intermediate: Option<usize>,
     /// Stop after this many optimizer steps (smoke tests); 0: no limit.
     pub max_steps: usize,
     /// Continue from `OUT/checkpoint` (written at the end of every epoch).
@@ -241,6 +243,26 @@ fn init_heads(varmap: &VarMap, bert: &BertConfig, sc: SyntaxConfig, weights: &Ha
     let vb = VarBuilder::from_varmap(varmap, DType::F32, &Device::Cpu);
     let heads = SyntaxHeads::new(vb.pp("syntax"), bert, sc.clone())?;
     let source = sc.shared_layers.min(bert.num_hidden_layers - 1);
+    let layer_weight = |rest: &str| -> Result<Tensor> {
+        let key = format!("bert.encoder.layer.{source}.{rest}");
+        let bare = key.strip_prefix("bert.").unwrap_or(&key).to_string();
+        Ok(weights.get(&key).or_else(|| weights.get(&bare)).with_context(|| format!("the model has no {key}"))?.to_dtype(DType::F32)?)
+    };
+    // A narrower feed-forward block keeps the source layer's most important units (by the product
+    // of their input and output weight norms).
+    let keep: Option<Tensor> = match sc.branch_intermediate {
+        Some(n) if n < bert.intermediate_size => {
+            let win = layer_weight("intermediate.dense.weight")?; // [inter, h]
+            let wout = layer_weight("output.dense.weight")?; // [h, inter]
+            let imp: Vec<f32> = (win.sqr()?.sum(1)?.sqrt()? * wout.sqr()?.sum(0)?.sqrt()?)?.to_vec1()?;
+            let mut order: Vec<u32> = (0..imp.len() as u32).collect();
+            order.sort_by(|&a, &b| imp[b as usize].total_cmp(&imp[a as usize]).then(a.cmp(&b)));
+            let mut kept: Vec<u32> = order[..n].to_vec();
+            kept.sort();
+            Some(Tensor::from_vec(kept, n, &Device::Cpu)?)
+        }
+        _ => None,
+    };
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5e7a);
     let data = varmap.data().lock().unwrap();
     let mut names: Vec<&String> = data.keys().collect();
@@ -248,9 +270,12 @@ fn init_heads(varmap: &VarMap, bert: &BertConfig, sc: SyntaxConfig, weights: &Ha
     for name in names {
         let var = &data[name];
         let value = if let Some(rest) = name.strip_prefix("syntax.layer.") {
-            let key = format!("bert.encoder.layer.{source}.{rest}");
-            let bare = key.strip_prefix("bert.").unwrap_or(&key).to_string();
-            weights.get(&key).or_else(|| weights.get(&bare)).with_context(|| format!("the model has no {key}"))?.to_dtype(DType::F32)?
+            let w = layer_weight(rest)?;
+            match (&keep, rest) {
+                (Some(k), "intermediate.dense.weight" | "intermediate.dense.bias") => w.index_select(k, 0)?,
+                (Some(k), "output.dense.weight") => w.index_select(k, 1)?,
+                _ => w,
+            }
         } else if name.ends_with("bilinear") || name.ends_with(".bias") || name.ends_with("arc_head_bias") {
             var.zeros_like()?
         } else {
@@ -303,7 +328,7 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
     let dev_sents = read_conllu(&opts.dev)?;
     let rel_names: Vec<String> = train_sents.iter().flat_map(|s| s.tokens.iter().map(|t| t.deprel.clone())).chain(["dep".to_string()]).collect::<BTreeSet<_>>().into_iter().collect();
     let rel_ids = label_ids(&rel_names);
-    let sc = SyntaxConfig { shared_layers: shared, upos: UPOS.iter().map(|u| u.to_string()).collect(), deprels: rel_names, arc_dim: opts.arc_dim, rel_dim: opts.rel_dim };
+    let sc = SyntaxConfig { shared_layers: shared, upos: UPOS.iter().map(|u| u.to_string()).collect(), deprels: rel_names, arc_dim: opts.arc_dim, rel_dim: opts.rel_dim, branch_intermediate: opts.branch_intermediate };
     let max_pieces = bert.max_position_embeddings.min(512);
     let clock = Instant::now();
     let (train, skipped) = examples(&model, &pieces, &train_sents, shared, &rel_ids, max_pieces)?;
@@ -441,6 +466,7 @@ mod tests {
             shared_layers: None,
             arc_dim: 16,
             rel_dim: 8,
+            branch_intermediate: None,
             max_steps: 0,
             resume: false,
             stop_after_epochs: 0,
@@ -459,7 +485,7 @@ mod tests {
         let rels: Vec<String> = ["dep", "det", "nsubj", "obj", "obl", "case", "punct", "root"].iter().map(|s| s.to_string()).collect();
         let (ex, skipped) = examples(&model, &pieces, &sents, 1, &label_ids(&rels), 64).unwrap();
         assert_eq!((ex.len(), skipped), (12, 0));
-        let sc = SyntaxConfig { shared_layers: 1, upos: UPOS.iter().map(|u| u.to_string()).collect(), deprels: rels, arc_dim: 8, rel_dim: 4 };
+        let sc = SyntaxConfig { shared_layers: 1, upos: UPOS.iter().map(|u| u.to_string()).collect(), deprels: rels, arc_dim: 8, rel_dim: 4, branch_intermediate: Some(16) };
         let varmap = VarMap::new();
         let weights = candle_core::safetensors::load(ner.join("model.safetensors"), &Device::Cpu).unwrap();
         let heads = init_heads(&varmap, model.config(), sc, &weights, 1).unwrap();
@@ -515,5 +541,9 @@ mod tests {
         assert_eq!(resumed.last_loss, s.last_loss);
         assert_eq!(resumed.first_loss, s.first_loss);
         assert_eq!(resumed.epochs.iter().map(|e| e.las).collect::<Vec<_>>(), s.epochs.iter().map(|e| e.las).collect::<Vec<_>>());
+        // Fine-tuning the NER part again drops the heads, whose input it changes.
+        let tuned = dir.path().join("tuned");
+        train_ner(&tiny_ner_options(&dir.path().join("ner.conll"), &opts.out, &tuned, 1)).unwrap();
+        assert!(BertTagger::load_dir(&tuned).unwrap().syntax_labels().is_none());
     }
 }

@@ -17,6 +17,9 @@ pub struct SyntaxConfig {
     pub deprels: Vec<String>,
     pub arc_dim: usize,
     pub rel_dim: usize,
+    /// Feed-forward width of the branch layer when narrower than the encoder's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_intermediate: Option<usize>,
 }
 
 /// The syntax branch and heads (tensors under `syntax.` in the model file).
@@ -57,8 +60,12 @@ impl SyntaxHeads {
         }
         let h = bert.hidden_size;
         let (a, r, l) = (config.arc_dim, config.rel_dim, config.deprels.len());
+        let mut branch = bert.clone();
+        if let Some(n) = config.branch_intermediate {
+            branch.intermediate_size = n;
+        }
         Ok(SyntaxHeads {
-            layer: Layer::load(vb.pp("layer"), bert)?,
+            layer: Layer::load(vb.pp("layer"), &branch)?,
             upos: Dense::load(vb.pp("upos"), h, config.upos.len())?,
             arc_dep: Dense::load(vb.pp("arc_dep"), h, a)?,
             arc_head: Dense::load(vb.pp("arc_head"), h, a)?,
