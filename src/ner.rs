@@ -91,10 +91,15 @@ impl<'m> Tagger<'m> {
         type Best = (i64, Vec<f32>, Option<(usize, usize)>);
         let mut best: Vec<Vec<Best>> = sentences.iter().map(|s| vec![(-1, Vec::new(), None); s.words]).collect();
         let mut syntax: Vec<Option<WindowSyntax>> = vec![None; all.len()];
+        let labels = self.model.syntax_labels();
         for chunk in order.chunks(self.batch_size) {
             let batch: Vec<PieceSeq> = chunk.iter().map(|&i| all[i].1.seq.clone()).collect();
-            let starts: Vec<Vec<usize>> =
-                chunk.iter().map(|&i| all[i].1.word_starts.iter().enumerate().filter(|(_, w)| w.is_some()).map(|(p, _)| p + 1).collect()).collect();
+            // Word starts are only read by syntax heads.
+            let starts: Vec<Vec<usize>> = if labels.is_some() {
+                chunk.iter().map(|&i| all[i].1.word_starts.iter().enumerate().filter(|(_, w)| w.is_some()).map(|(p, _)| p + 1).collect()).collect()
+            } else {
+                Vec::new()
+            };
             for (&i, out) in chunk.iter().zip(self.model.analyse_batch(&batch, &starts)?) {
                 let (si, win) = all[i];
                 let len = win.word_starts.len() as i64;
@@ -112,7 +117,6 @@ impl<'m> Tagger<'m> {
                 syntax[i] = out.syntax;
             }
         }
-        let labels = self.model.syntax_labels();
         let mut first_window = 0;
         let mut out = Vec::with_capacity(sentences.len());
         for (s, words) in sentences.iter().zip(best) {

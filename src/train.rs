@@ -217,6 +217,12 @@ pub(crate) fn batch_loss(model: &BertTagger, batch: &[&Example], dropout: Option
     Ok(candle_nn::loss::cross_entropy(&picked, &Tensor::new(targets.as_slice(), dev)?)?)
 }
 
+/// The learning rate at `step`: linear warm-up to `peak` over `warmup` steps, then linear decay
+/// to 0 at `total`.
+pub(crate) fn learning_rate(peak: f64, step: usize, warmup: usize, total: usize) -> f64 {
+    if step < warmup { peak * (step + 1) as f64 / warmup as f64 } else { peak * (total - step) as f64 / (total - warmup).max(1) as f64 }
+}
+
 /// AdamW with decoupled weight decay; its moments are saved in checkpoints so `--resume` is exact.
 pub struct AdamW {
     vars: Vec<(String, Var)>,
@@ -390,7 +396,7 @@ pub fn train_ner(opts: &TrainOptions) -> Result<TrainSummary> {
             if step >= total {
                 break;
             }
-            let lr = if step < warmup { opts.lr * (step + 1) as f64 / warmup as f64 } else { opts.lr * (total - step) as f64 / (total - warmup).max(1) as f64 };
+            let lr = learning_rate(opts.lr, step, warmup, total);
             let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(step as u64));
             let mut dropout = SeededDropout { rng: &mut rng, p: opts.dropout };
             let step_start = Instant::now();

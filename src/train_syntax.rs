@@ -8,7 +8,7 @@ use crate::model::bert::{BertConfig, BertTagger, SeededDropout, attention_bias};
 use crate::model::syntax::{SyntaxConfig, SyntaxHeads, gather_words, head_mask};
 use crate::parse::decode_sentence;
 use crate::tokenize::WordPieces;
-use crate::train::{AdamW, batches_by_length, normal, progress, save_checkpoint};
+use crate::train::{AdamW, batches_by_length, learning_rate, normal, progress, save_checkpoint};
 use crate::words::shape;
 use anyhow::{Context, Result, bail};
 use candle_core::{DType, Device, Tensor};
@@ -90,6 +90,8 @@ struct CheckpointState {
 /// One treebank sentence as the trainer sees it: the frozen encoder's output for its pieces,
 /// where its words start, and its gold UPOS, heads and relations.
 struct Example {
+    /// Index of the sentence in the treebank it was read from.
+    sentence: usize,
     hidden: Vec<f32>,
     pieces: usize,
     starts: Vec<usize>,
@@ -129,7 +131,7 @@ fn examples(model: &BertTagger, pieces: &WordPieces, sents: &[Sentence], shared:
     let h = model.config().hidden_size;
     let mut enc = Vec::new();
     let mut skipped = 0;
-    for s in sents {
+    for (si, s) in sents.iter().enumerate() {
         let words: Vec<&str> = s.tokens.iter().map(|t| t.form.as_str()).collect();
         let (seq, starts) = encode(pieces, &words, shapes)?;
         // Every word needs a piece of its own to be scored.
@@ -137,7 +139,7 @@ fn examples(model: &BertTagger, pieces: &WordPieces, sents: &[Sentence], shared:
             skipped += 1;
             continue;
         }
-        enc.push((seq, starts, s));
+        enc.push((seq, starts, si, s));
     }
     let mut order: Vec<usize> = (0..enc.len()).collect();
     order.sort_by_key(|&i| enc[i].0.ids.len());
@@ -152,8 +154,9 @@ fn examples(model: &BertTagger, pieces: &WordPieces, sents: &[Sentence], shared:
         }
     }
     let mut out = Vec::with_capacity(enc.len());
-    for ((seq, starts, s), hid) in enc.into_iter().zip(hidden) {
+    for ((seq, starts, sentence, s), hid) in enc.into_iter().zip(hidden) {
         out.push(Example {
+            sentence,
             hidden: hid.context("missing features")?,
             pieces: seq.ids.len(),
             starts,
@@ -213,7 +216,7 @@ fn batch_loss(heads: &SyntaxHeads, bert: &BertConfig, batch: &[&Example], mut dr
 }
 
 /// Decodes every example with the training-path model (eval mode) into CoNLL-U predictions.
-fn predict(heads: &SyntaxHeads, bert: &BertConfig, exs: &[Example], gold: &[&Sentence]) -> Result<Vec<Sentence>> {
+fn predict(heads: &SyntaxHeads, bert: &BertConfig, exs: &[Example], gold: &[Sentence]) -> Result<Vec<Sentence>> {
     let mut pred = Vec::with_capacity(exs.len());
     for (chunk, gold) in exs.chunks(64).zip(gold.chunks(64)) {
         let batch: Vec<&Example> = chunk.iter().collect();
@@ -225,7 +228,7 @@ fn predict(heads: &SyntaxHeads, bert: &BertConfig, exs: &[Example], gold: &[&Sen
         for (ws, g) in heads.window_syntax(&words, &lens)?.iter().zip(gold) {
             let owners: Vec<Option<(usize, usize)>> = (1..=ws.n).map(|j| Some((0, j))).collect();
             let p = decode_sentence(&[ws], &owners, &heads.labels);
-            let mut s = (*g).clone();
+            let mut s = g.clone();
             for (i, tok) in s.tokens.iter_mut().enumerate() {
                 tok.upos = heads.labels.upos[p.upos[i] as usize].clone();
                 tok.head = p.heads[i];
@@ -342,16 +345,8 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
     if train.is_empty() {
         bail!("no training sentences in {}", opts.train.display());
     }
-    let dev_gold: Vec<&Sentence> = {
-        let shapes = bert.triplex_word_shapes;
-        dev_sents
-            .iter()
-            .filter(|s| {
-                let words: Vec<&str> = s.tokens.iter().map(|t| t.form.as_str()).collect();
-                encode(&pieces, &words, shapes).is_ok_and(|(seq, st)| seq.ids.len() <= max_pieces && st.len() == words.len() && !words.is_empty())
-            })
-            .collect()
-    };
+    // The gold of the dev sentences that were encoded, in the same order.
+    let dev_gold: Vec<Sentence> = dev.iter().map(|e| dev_sents[e.sentence].clone()).collect();
     let weights = candle_core::safetensors::load(opts.model.join("model.safetensors"), &Device::Cpu)?;
     let varmap = VarMap::new();
     let heads = init_heads(&varmap, &bert, sc.clone(), &weights, opts.seed)?;
@@ -389,7 +384,7 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
             if step >= total {
                 break;
             }
-            let lr = if step < warmup { opts.lr * (step + 1) as f64 / warmup as f64 } else { opts.lr * (total - step) as f64 / (total - warmup).max(1) as f64 };
+            let lr = learning_rate(opts.lr, step, warmup, total);
             let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(step as u64));
             let mut dropout = SeededDropout { rng: &mut rng, p: opts.dropout };
             let exs: Vec<&Example> = batch.iter().map(|&i| &train[i]).collect();
@@ -404,8 +399,7 @@ pub fn train_syntax(opts: &SyntaxTrainOptions) -> Result<SyntaxTrainSummary> {
             bar.set_message(format!("epoch {} loss {last_loss:.3}", epoch + 1));
         }
         let pred = predict(&heads, &bert, &dev, &dev_gold)?;
-        let owned: Vec<Sentence> = dev_gold.iter().map(|s| (*s).clone()).collect();
-        let sc = score_parse(&owned, &pred)?;
+        let sc = score_parse(&dev_gold, &pred)?;
         let line = format!("epoch {}: step {step}, loss {last_loss:.4}, dev UPOS {:.4} UAS {:.4} LAS {:.4}", epoch + 1, sc.upos, sc.uas, sc.las);
         if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) }
         state.epochs.push(EpochScores { epoch: epoch + 1, loss: last_loss, upos: sc.upos, uas: sc.uas, las: sc.las });

@@ -334,6 +334,20 @@ impl BertTagger {
         &self.config
     }
 
+    /// Packed logits `[total pieces, labels]` as log-probabilities, one vector per sequence.
+    fn split_log_probs(&self, mut flat: Vec<f32>, batch: &[PieceSeq]) -> Vec<Vec<f32>> {
+        let l = self.labels.len();
+        fast::log_softmax_rows(&mut flat, l);
+        let mut at = 0;
+        batch
+            .iter()
+            .map(|s| {
+                at += s.ids.len();
+                flat[(at - s.ids.len()) * l..at * l].to_vec()
+            })
+            .collect()
+    }
+
     /// Packed hidden states `[total pieces, hidden]` after the first `layers` layers, from the
     /// inference kernels (the frozen input of the syntax branch while it is trained).
     pub fn shared_hidden(&self, batch: &[PieceSeq], layers: usize) -> Result<Vec<f32>> {
@@ -414,18 +428,13 @@ impl TokenTagger for BertTagger {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let l = self.labels.len();
-        let (mut flat, syntax) = fast.analyse(self, batch, Some(word_starts))?;
-        fast::log_softmax_rows(&mut flat, l);
+        let (flat, syntax) = fast.analyse(self, batch, Some(word_starts))?;
         let mut syntax = syntax.map(Vec::into_iter);
-        let mut out = Vec::with_capacity(batch.len());
-        let mut at = 0;
-        for s in batch {
-            let syn: Option<WindowSyntax> = syntax.as_mut().and_then(Iterator::next);
-            out.push(Analysis { logp: flat[at * l..(at + s.ids.len()) * l].to_vec(), syntax: syn });
-            at += s.ids.len();
-        }
-        Ok(out)
+        Ok(self
+            .split_log_probs(flat, batch)
+            .into_iter()
+            .map(|logp| Analysis { logp, syntax: syntax.as_mut().and_then(Iterator::next) })
+            .collect())
     }
 
     fn tag_batch(&self, batch: &[PieceSeq]) -> Result<Vec<Vec<f32>>> {
@@ -433,15 +442,8 @@ impl TokenTagger for BertTagger {
             return Ok(Vec::new());
         }
         let l = self.labels.len();
-        if let Some(mut flat) = self.packed_logits(batch)? {
-            fast::log_softmax_rows(&mut flat, l);
-            let mut out = Vec::with_capacity(batch.len());
-            let mut at = 0;
-            for s in batch {
-                out.push(flat[at * l..(at + s.ids.len()) * l].to_vec());
-                at += s.ids.len();
-            }
-            return Ok(out);
+        if let Some(flat) = self.packed_logits(batch)? {
+            return Ok(self.split_log_probs(flat, batch));
         }
         let (ids, types, mask, t) = self.pad_batch(batch)?;
         let logits = self.logits(&ids, &types, &mask, None)?;

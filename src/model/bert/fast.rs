@@ -417,34 +417,25 @@ impl FastBert {
         Ok(x)
     }
 
-    /// The syntax branch on the shared hidden states, then the heads on the word rows ([CLS] as
-    /// the root, then each word's first piece), decoded per sequence in parallel. Only the word
-    /// rows are read after the branch layer, so past its attention (which needs every piece as
-    /// key and value) the layer runs on those rows alone.
+    /// The syntax branch layer on a copy of the shared hidden states, then the heads on the word
+    /// rows ([CLS] as the root, then each word's first piece), decoded per sequence in parallel.
     fn syntax_scores(&self, m: &BertTagger, syn: &FastSyntax, x: &[f32], spans: &[(usize, usize)], starts: &[Vec<usize>]) -> Result<Vec<WindowSyntax>> {
+        let mut x = x.to_vec();
+        self.step(m, &syn.layer, &mut x, spans)?;
         let h = m.config.hidden_size;
-        let heads = m.config.num_attention_heads;
-        let scale = 1.0 / ((h / heads) as f32).sqrt();
-        let layer = &syn.layer;
-        let ctx = layer.qkv.apply(x.to_vec(), |qkv| attention(qkv, &layer.qkv.bias, spans, h, heads, scale))?;
         // Word rows, packed: sequence s holds rows first[s]..first[s] + starts[s].len() + 1.
         let mut first = Vec::with_capacity(spans.len());
-        let mut picked = Vec::with_capacity(starts.iter().map(|s| s.len() + 1).sum());
+        let mut rows = Vec::with_capacity(starts.iter().map(|s| s.len() + 1).sum::<usize>() * h);
         for (&(at, len), st) in spans.iter().zip(starts) {
-            first.push(picked.len());
-            picked.push(at);
+            first.push(rows.len() / h);
+            rows.extend_from_slice(&x[at * h..(at + 1) * h]);
             for &p in st {
                 if p >= len {
                     bail!("word start {p} is outside a sequence of {len} pieces");
                 }
-                picked.push(at + p);
+                rows.extend_from_slice(&x[(at + p) * h..(at + p + 1) * h]);
             }
         }
-        let gather = |v: &[f32]| -> Vec<f32> { picked.iter().flat_map(|&r| v[r * h..(r + 1) * h].iter().copied()).collect() };
-        let (mut rows, ctx) = (gather(x), gather(&ctx));
-        layer.attn_out.apply(ctx, |a| residual_norm(&mut rows, a, &layer.attn_out.bias, &layer.attn_norm, h))?;
-        let inter = layer.intermediate.apply(rows.clone(), |y| bias_gelu(y, &layer.intermediate.bias))?;
-        layer.output.apply(inter, |o| residual_norm(&mut rows, o, &layer.output.bias, &layer.out_norm, h))?;
         syn.decode(rows, &first, starts)
     }
 
