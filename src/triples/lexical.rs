@@ -46,7 +46,7 @@ pub(super) const DIRECTIONS: &[&str] = &[
 ];
 /// Nouns naming a part of a place: kept as qualifier, relation from the preposition or verb.
 pub(super) const PART_NOUNS: &[&str] =
-    &["outskirts", "outskirt", "edge", "edges", "centre", "center", "heart", "suburbs", "suburb", "gates", "entrance", "streets", "vicinity", "environs", "periphery"];
+    &["outskirts", "outskirt", "edge", "edges", "centre", "center", "heart", "suburbs", "suburb", "gates", "entrance", "streets", "vicinity", "environs", "periphery", "coast", "coastline", "shore", "shores"];
 pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Nouns naming the kind of place ("the town of X", "the rebel stronghold X"): skipped.
 pub(super) const DESCRIPTORS: &[&str] = &[

@@ -55,6 +55,9 @@ const NOT_MOTION_TO: &[&str] = &[
     "listen", "contribute", "donate", "give", "tell", "report", "object", "react", "admit", "confess", "pray", "compare",
 ];
 
+/// Adverbs that complete a motion verb and carry its place ("travel back to", "ran away from").
+const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off", "down", "up", "over", "across", "abroad", "inland", "offshore"];
+
 /// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
 const STATIVE: &[&str] = &["lie", "located", "locate", "situate", "situated", "border", "neighbour", "neighbor", "overlook"];
 
@@ -147,7 +150,7 @@ struct Attachment {
 /// The place relation a preposition gives with verb `verb`.
 fn case_relation(case: &str, verb: &str) -> Option<PlaceRelation> {
     Some(match case {
-        "in" | "at" | "inside" | "within" | "on" | "across" | "throughout" | "aboard" | "in front of" | "over" => PlaceRelation::At,
+        "in" | "at" | "inside" | "within" | "on" | "across" | "throughout" | "aboard" | "in front of" | "over" | "along" => PlaceRelation::At,
         "to" if has(NOT_MOTION_TO, &lemma(verb)) => return None,
         "to" | "towards" | "toward" | "into" | "onto" | "up to" => PlaceRelation::To,
         // "left for Paris"; otherwise "for" names a beneficiary ("a goal for Belgium").
@@ -244,9 +247,17 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 if t.is_verb(h) {
                     return Some(Attachment { verb: h, relation, qualifier, action_end: None, path });
                 }
+                // "traveling back from Florida": through the verb's directional adverb, which
+                // joins the action when it follows the verb closely.
+                if t.upos[h] == "ADV" && t.base(h) == "advmod" && has(MOTION_ADVERBS, hl) && t.is_verb(verb) && verb != h {
+                    let action_end = (h > verb && h <= verb + 2).then_some(h);
+                    path.push(h);
+                    return Some(Attachment { verb, relation, qualifier, action_end, path });
+                }
                 // "killed 12 soldiers in an ambush near Menaka", "shot down a plane south of
                 // Anefis": through a noun the verb governs.
-                if matches!(t.base(h), "obl" | "obj") && matches!(t.upos[h], "NOUN" | "PRON") && t.head[h].is_some_and(|v| t.is_verb(v)) && !has(DESCRIPTORS, hl) {
+                // Not through an "of" oblique, which is an argument rather than a scene ("ruled … of the schools in Livorno").
+                if matches!(t.base(h), "obl" | "obj") && matches!(t.upos[h], "NOUN" | "PRON") && t.head[h].is_some_and(|v| t.is_verb(v)) && !has(DESCRIPTORS, hl) && t.case(h) != "of" {
                     path.push(h);
                     return Some(Attachment { verb: t.head[h]?, relation, qualifier, action_end: None, path });
                 }
@@ -298,16 +309,22 @@ fn negated(t: &Tree, v: usize) -> bool {
 /// relative clauses; None for a passive without an agent. Also returns the verbs climbed.
 fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
     let mut v = v;
-    let mut via_xcomp = false;
+    let mut controlled = false;
+    let mut by_means = false;
     for _ in 0..6 {
         climbed.push(v);
         if t.kid(v, &["nsubj:pass", "csubj:pass", "aux:pass"]).is_some() {
-            // Raising: "they were found swimming" — the swimmers are the passive's subject.
-            if via_xcomp {
+            // Raising and adjuncts: "they were found swimming", "was arrested after fleeing" —
+            // the one who swims or flees is the passive's subject.
+            if by_means {
+                return None;
+            }
+            if controlled {
                 return t.kid(v, &["nsubj:pass"]);
             }
-            // Passive: the agent acts ("turned back by the navy"), else nobody named does.
-            return t.kid(v, &["obl:agent"]).or_else(|| t.kids_with(v, &["obl"]).find(|&k| t.case(k) == "by" && is_actor(t, k)));
+            // Passive: the agent acts ("turned back by the navy"), else nobody named does. An
+            // agent without "by" is a misparse ("…, and Texas A&M's department").
+            return t.kids_with(v, &["obl:agent", "obl"]).find(|&k| t.case(k) == "by" && (t.rel[k] == "obl:agent" || is_actor(t, k)));
         }
         if let Some(s) = t.kid(v, &["nsubj"]) {
             if has(RELATIVE, &t.low[s]) && t.rel[v] == "acl:relcl" {
@@ -316,7 +333,9 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
             return Some(s);
         }
         let Some(h) = t.head[v] else { return fronted_subject(t, v) };
-        via_xcomp = t.base(v) == "xcomp";
+        controlled = matches!(t.base(v), "xcomp" | "advcl");
+        // "can be avoided by walking from the station": the walker is the passive's unnamed agent.
+        by_means = t.base(v) == "advcl" && t.kids_with(v, &["mark", "case"]).any(|k| t.low[k] == "by");
         match t.base(v) {
             "conj" => v = h,
             "xcomp" => {
@@ -435,7 +454,10 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         if dbg { eprintln!("place {:?} head word {} ({}, rel {}, head {:?})", &text[m.start..m.end], ph, t.low[ph], t.rel[ph], t.head[ph]); }
         let Some(att) = attach(&t, ph) else { continue };
         if dbg { eprintln!("  verb {} path {:?}", t.low[att.verb], att.path); }
-        let v = att.verb;
+        // A phrase after a control verb's complement belongs to the complement, whatever the
+        // parse says ("required the team to travel … to the capital in Kabul").
+        let top = att.path.last().copied().unwrap_or(ph);
+        let v = t.kids_with(att.verb, &["xcomp"]).filter(|&x| att.verb < x && x < top && t.head[top] == Some(att.verb) && t.is_verb(x)).last().unwrap_or(att.verb);
         if has(REPORTING, &t.low[v]) || t.mention[v].is_some() {
             continue;
         }
@@ -459,7 +481,15 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         if end != v {
             lem = format!("{lem} {}", t.low[end]);
         }
-        if let Some(of) = att.action_end {
+        if let Some(e) = att.action_end.filter(|&e| t.upos[e] == "ADV") {
+            // "traveling back from": the adverb, and the place's preposition right after it.
+            lem = format!("{lem} {}", t.low[e]);
+            end = end.max(e);
+            if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c == e + 1) {
+                lem = format!("{lem} {}", t.low[c]);
+                end = c;
+            }
+        } else if let Some(of) = att.action_end {
             end = end.max(of);
             let light = att.path.last().copied().unwrap_or(v);
             lem = format!("{lem} {} of", t.low[light]);
@@ -617,5 +647,56 @@ mod tests {
         );
         let got: Vec<String> = out.iter().map(|d| show(&text, d)).collect();
         assert_eq!(got, vec!["Troops | moved into | Ansongo | To", "Troops | moved | Gao | To"]);
+    }
+
+    #[test]
+    fn adjunct_subjects_directional_adverbs_and_coasts() {
+        // "After traveling back from Florida, Montalvo walked in": the adjunct shares the subject
+        // and its adverb joins the action.
+        let (text, out) = run(
+            "After SCONJ 2 mark\n traveling VERB 8 advcl\n back ADV 2 advmod\n from ADP 5 case\n Florida PROPN 3 obl\n , PUNCT 2 punct\n Montalvo PROPN 8 nsubj\n walked VERB 0 root\n in ADV 8 advmod",
+            &[("Florida", "LOC"), ("Montalvo", "PER")],
+        );
+        let got: Vec<String> = out.iter().map(|d| show(&text, d)).collect();
+        assert_eq!(got, vec!["Montalvo | traveling back from | Florida | From"]);
+        assert_eq!(out[0].lemma.as_deref(), Some("travel back from"));
+        // "They were found swimming along the coast of Aceh": an adjunct of a passive is done by
+        // its subject, and the coast is a part of the place.
+        let (text, out) = run(
+            "They PRON 3 nsubj:pass\n were AUX 3 aux:pass\n found VERB 0 root\n swimming VERB 3 advcl\n along ADP 7 case\n the DET 7 det\n coast NOUN 4 obl\n of ADP 9 case\n Aceh PROPN 7 nmod",
+            &[("Aceh", "LOC")],
+        );
+        assert_eq!(out.iter().map(|d| show(&text, d)).collect::<Vec<_>>(), vec!["They | swimming | Aceh | At"]);
+        assert_eq!(out[0].qualifier.as_deref(), Some("coast of"));
+        // "The crowds can be avoided by walking from Shandao Station": the walker is unnamed.
+        let (_, out) = run(
+            "The DET 2 det\n crowds NOUN 5 nsubj:pass\n can AUX 5 aux\n be AUX 5 aux:pass\n avoided VERB 0 root\n by SCONJ 7 mark\n walking VERB 5 advcl\n from ADP 10 case\n Shandao PROPN 10 compound\n Station PROPN 7 obl",
+            &[("Shandao Station", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn phrases_after_a_control_complement_and_misparsed_agents() {
+        // "Visas required the team to travel to the capital in Kabul", with the destination
+        // misattached to "required": it belongs to "travel", done by the object.
+        let (text, out) = run(
+            "Visas NOUN 2 nsubj\n required VERB 0 root\n the DET 4 det\n team NOUN 2 obj\n to PART 6 mark\n travel VERB 2 xcomp\n to ADP 9 case\n the DET 9 det\n capital NOUN 2 obl\n in ADP 11 case\n Kabul PROPN 9 nmod",
+            &[("Kabul", "LOC")],
+        );
+        assert_eq!(out.iter().map(|d| show(&text, d)).collect::<Vec<_>>(), vec!["the team | travel | Kabul | To"]);
+        // "Simulators will be given to Chicago and the department": an "agent" without "by" is
+        // not one, and the passive has no actor.
+        let (_, out) = run(
+            "Simulators NOUN 4 nsubj:pass\n will AUX 4 aux\n be AUX 4 aux:pass\n given VERB 0 root\n to ADP 6 case\n Chicago PROPN 4 obl\n and CCONJ 9 cc\n the DET 9 det\n department NOUN 4 obl:agent",
+            &[("Chicago", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+        // "The court ruled of the schools in Livorno": not a scene of the ruling.
+        let (_, out) = run(
+            "The DET 2 det\n court NOUN 3 nsubj\n ruled VERB 0 root\n of ADP 6 case\n the DET 6 det\n schools NOUN 3 obl\n in ADP 8 case\n Livorno PROPN 6 nmod",
+            &[("Livorno", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
     }
 }

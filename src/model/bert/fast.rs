@@ -100,6 +100,14 @@ impl Linear {
         Self::new(&d.weight_t.t()?, &d.bias, format)
     }
 
+    /// `x·Wᵀ` (`x` `[m, in]`, row-major) as an owned `[m, out]`, without the bias.
+    pub(super) fn forward(&self, x: Vec<f32>) -> Result<Vec<f32>> {
+        match &self.mat {
+            Mat::I8(p) => Ok(p.matmul(&x, x.len() / self.k)),
+            _ => self.apply(x, |y| y.to_vec()),
+        }
+    }
+
     /// Runs `x` (`[m, in]`, row-major) through the matmul and hands `f` the `[m, out]` result.
     pub(super) fn apply<R>(&self, x: Vec<f32>, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
         let m = x.len() / self.k;
@@ -269,28 +277,22 @@ impl FastSyntax {
 
     /// Heads over packed word rows `[W, hidden]`; `first[s]` is sequence `s`'s root row.
     fn decode(&self, rows: Vec<f32>, first: &[usize], starts: &[Vec<usize>]) -> Result<Vec<WindowSyntax>> {
-        let (nu, a, r, nl) = (self.nu, self.arc, self.rel, self.labels);
+        let (nu, a, r) = (self.nu, self.arc, self.rel);
         let width = nu + 2 * a + 2 * r;
-        // Projections with bias; GELU on all but the UPOS logits.
-        let y = self.proj.apply(rows, |y| {
-            let mut out = y.to_vec();
-            out.par_chunks_mut(width * ROWS).zip(y.par_chunks(width * ROWS)).for_each(|(os, ys)| {
-                for (o, yr) in os.chunks_mut(width).zip(ys.chunks(width)) {
-                    for ((v, x), b) in o[..nu].iter_mut().zip(&yr[..nu]).zip(&self.proj.bias) {
-                        *v = x + b;
-                    }
-                    gelu_row(&mut o[nu..], &yr[nu..], &self.proj.bias[nu..]);
+        // Projections with bias, in place; GELU on all but the UPOS logits.
+        let mut y = self.proj.forward(rows)?;
+        y.par_chunks_mut(width * ROWS).for_each(|rows| {
+            for row in rows.chunks_mut(width) {
+                for (v, b) in row[..nu].iter_mut().zip(&self.proj.bias) {
+                    *v += b;
                 }
-            });
-            out
-        })?;
-        let words = y.len() / width;
+                gelu_row(&mut row[nu..], &self.proj.bias[nu..]);
+            }
+        });
         let cols = |from: usize, n: usize| -> Vec<f32> { y.chunks(width).flat_map(|row| row[from..from + n].iter().copied()).collect() };
-        let (dep, head, rdep, rhead) = (cols(nu, a), cols(nu + a, a), cols(nu + 2 * a, r), cols(nu + 2 * a + r, r));
-        let dep_u = self.arc_u.apply(dep, |v| v.to_vec())?;
-        let rel_forms = self.rel_forms.apply(rdep.clone(), |v| v.to_vec())?;
-        debug_assert_eq!(dep_u.len(), words * a);
-        Ok(first
+        let dep_u = self.arc_u.forward(cols(nu, a))?;
+        let head = cols(nu + a, a);
+        first
             .par_iter()
             .zip(starts)
             .map(|(&f, st)| {
@@ -305,30 +307,32 @@ impl FastSyntax {
                 }
                 let heads = crate::parse::best_tree(&raw, k);
                 let upos = (1..k).map(|j| crate::parse::argmax(&y[(f + j) * width..(f + j) * width + nu]) as u16).collect();
-                let rels = heads
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &hn)| {
-                        let (d, hw) = (f + i + 1, f + hn);
-                        let (rd, rh) = (&rdep[d * r..(d + 1) * r], &rhead[hw * r..(hw + 1) * r]);
-                        let forms = &rel_forms[d * nl * r..(d + 1) * nl * r];
-                        // bias + dep·W_dep + head·W_head, accumulated label-wise, then the forms.
-                        let mut score = self.rel_bias.clone();
-                        for i in 0..r {
-                            let (wd, wh) = (&self.rel_lin_dep[i * nl..(i + 1) * nl], &self.rel_lin_head[i * nl..(i + 1) * nl]);
-                            for l in 0..nl {
-                                score[l] += rd[i] * wd[l] + rh[i] * wh[l];
-                            }
-                        }
-                        for (l, s) in score.iter_mut().enumerate() {
-                            *s += dot(&forms[l * r..(l + 1) * r], rh);
-                        }
-                        crate::parse::argmax(&score) as u16
-                    })
-                    .collect();
-                WindowSyntax { n: k - 1, upos, heads, rels }
+                let row = |j: usize, from: usize| &y[(f + j) * width + from..(f + j) * width + from + r];
+                // The relation bilinear forms of this sequence's words only: small enough to
+                // stay in cache, where all words' at once ([W, labels × rel]) went through memory.
+                let rdep: Vec<f32> = (1..k).flat_map(|d| row(d, nu + 2 * a).iter().copied()).collect();
+                let forms = self.rel_forms.forward(rdep)?;
+                let rels = heads.iter().enumerate().map(|(i, &hn)| self.relation(row(i + 1, nu + 2 * a), row(hn, nu + 2 * a + r), &forms[i * self.labels * r..(i + 1) * self.labels * r]) as u16).collect();
+                Ok(WindowSyntax { n: k - 1, upos, heads, rels })
             })
-            .collect())
+            .collect()
+    }
+
+    /// The best relation label of dependent `rd` under head `rh`: bias + dep·W_dep +
+    /// head·W_head, accumulated label-wise, plus the bilinear term from the dependent's `forms`.
+    fn relation(&self, rd: &[f32], rh: &[f32], forms: &[f32]) -> usize {
+        let (r, nl) = (self.rel, self.labels);
+        let mut score = self.rel_bias.clone();
+        for i in 0..r {
+            let (wd, wh) = (&self.rel_lin_dep[i * nl..(i + 1) * nl], &self.rel_lin_head[i * nl..(i + 1) * nl]);
+            for l in 0..nl {
+                score[l] += rd[i] * wd[l] + rh[i] * wh[l];
+            }
+        }
+        for (l, s) in score.iter_mut().enumerate() {
+            *s += dot(&forms[l * r..(l + 1) * r], rh);
+        }
+        crate::parse::argmax(&score)
     }
 }
 
@@ -448,7 +452,8 @@ impl FastBert {
         let ctx = layer.qkv.apply(x.to_vec(), |qkv| attention(qkv, &layer.qkv.bias, spans, h, heads, scale))?;
         // x = norm(ctx·Wᵀ + b + x)
         layer.attn_out.apply(ctx, |a| residual_norm(x, a, &layer.attn_out.bias, &layer.attn_norm, h))?;
-        let inter = layer.intermediate.apply(x.to_vec(), |y| bias_gelu(y, &layer.intermediate.bias))?;
+        let mut inter = layer.intermediate.forward(x.to_vec())?;
+        bias_gelu(&mut inter, &layer.intermediate.bias);
         layer.output.apply(inter, |o| residual_norm(x, o, &layer.output.bias, &layer.out_norm, h))?;
         Ok(())
     }
@@ -501,48 +506,47 @@ fn residual_norm(x: &mut [f32], y: &[f32], bias: &[f32], norm: &Norm, h: usize) 
 }
 
 /// `gelu(y + bias)` with the exact (erf) GELU.
-fn bias_gelu(y: &[f32], bias: &[f32]) -> Vec<f32> {
+/// `x = gelu(x + bias)` row by row, in place.
+fn bias_gelu(x: &mut [f32], bias: &[f32]) {
     let n = bias.len();
-    let mut out = vec![0f32; y.len()];
-    out.par_chunks_mut(n * ROWS).zip(y.par_chunks(n * ROWS)).for_each(|(os, ys)| {
-        for (or, yr) in os.chunks_mut(n).zip(ys.chunks(n)) {
-            gelu_row(or, yr, bias);
+    x.par_chunks_mut(n * ROWS).for_each(|rows| {
+        for row in rows.chunks_mut(n) {
+            gelu_row(row, bias);
         }
     });
-    out
 }
 
-fn gelu_row(out: &mut [f32], y: &[f32], bias: &[f32]) {
+fn gelu_row(x: &mut [f32], bias: &[f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has the features the function is compiled for.
-            return unsafe { gelu_row_avx512(out, y, bias) };
+            return unsafe { gelu_row_avx512(x, bias) };
         }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             // SAFETY: as above.
-            return unsafe { gelu_row_avx2(out, y, bias) };
+            return unsafe { gelu_row_avx2(x, bias) };
         }
     }
-    gelu_row_generic(out, y, bias)
+    gelu_row_generic(x, bias)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-fn gelu_row_avx512(out: &mut [f32], y: &[f32], bias: &[f32]) {
-    gelu_row_generic(out, y, bias)
+fn gelu_row_avx512(x: &mut [f32], bias: &[f32]) {
+    gelu_row_generic(x, bias)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn gelu_row_avx2(out: &mut [f32], y: &[f32], bias: &[f32]) {
-    gelu_row_generic(out, y, bias)
+fn gelu_row_avx2(x: &mut [f32], bias: &[f32]) {
+    gelu_row_generic(x, bias)
 }
 
 #[inline(always)]
-fn gelu_row_generic(out: &mut [f32], y: &[f32], bias: &[f32]) {
-    for ((o, &v), &b) in out.iter_mut().zip(y).zip(bias) {
-        let v = v + b;
+fn gelu_row_generic(x: &mut [f32], bias: &[f32]) {
+    for (o, &b) in x.iter_mut().zip(bias) {
+        let v = *o + b;
         *o = (erf(v * std::f32::consts::FRAC_1_SQRT_2) + 1.0) * 0.5 * v;
     }
 }
