@@ -163,28 +163,15 @@ impl<'m> Tagger<'m> {
     pub fn windows(&self, words: &[&str]) -> Result<SentenceWindows> {
         let mut out = Vec::new();
         let pieces = self.pieces.encode_words(words)?;
-        let shapes: Vec<u32> = if self.model.uses_word_shapes() { words.iter().map(|w| shape(w)).collect() } else { Vec::new() };
+        let shapes: Option<Vec<u32>> = self.model.uses_word_shapes().then(|| words.iter().map(|w| shape(w)).collect());
         let room = self.model.max_pieces().saturating_sub(2).max(8);
         let n = pieces.ids.len();
         let stride = (room * 3 / 4).max(1);
         let mut start = 0;
         loop {
             let end = (start + room).min(n);
-            let mut ids = Vec::with_capacity(end - start + 2);
-            let mut types = Vec::with_capacity(end - start + 2);
-            let mut word_starts = Vec::with_capacity(end - start);
-            ids.push(self.pieces.cls);
-            types.push(0);
-            for p in start..end {
-                let w = pieces.word_of[p];
-                ids.push(pieces.ids[p]);
-                types.push(shapes.get(w as usize).copied().unwrap_or(0));
-                let first = p == 0 || pieces.word_of[p - 1] != w;
-                word_starts.push(first.then_some(w));
-            }
-            ids.push(self.pieces.sep);
-            types.push(0);
-            out.push(Window { seq: PieceSeq { ids, types }, word_starts });
+            let (seq, word_starts) = self.pieces.sequence(&pieces, start..end, shapes.as_deref());
+            out.push(Window { seq, word_starts });
             if end >= n {
                 break;
             }

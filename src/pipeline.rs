@@ -222,7 +222,10 @@ fn prepare(text: &str) -> Prepared {
 /// (`NER=B-LOC`), its code-point range in the document (`TokenRange=start:end`) and `SpaceAfter=No`.
 fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], parses: &[Option<Parse>], tagger: &Tagger, idx: &CharIndex) -> String {
     let syn = tagger.model.syntax_labels();
-    let tag = |w: &Range<usize>| match mentions.iter().find(|m| m.start <= w.start && w.end <= m.end) {
+    // Mentions by start, so each word's is found by binary search (they do not overlap).
+    let mut by_start: Vec<&Mention> = mentions.iter().collect();
+    by_start.sort_by_key(|m| m.start);
+    let tag = |w: &Range<usize>| match by_start.partition_point(|m| m.start <= w.start).checked_sub(1).map(|i| by_start[i]).filter(|m| w.end <= m.end) {
         Some(m) if m.start == w.start => format!("B-{}", m.label),
         Some(m) => format!("I-{}", m.label),
         None => "O".to_string(),

@@ -1,6 +1,8 @@
 //! Word-piece tokenization with HF `tokenizers`, keeping the word each piece came from.
 
+use crate::model::PieceSeq;
 use anyhow::{Context, Result, anyhow};
+use std::ops::Range;
 use std::path::Path;
 use tokenizers::Tokenizer;
 
@@ -46,6 +48,26 @@ impl WordPieces {
         Ok(pieces)
     }
 
+    /// One encoder input, the same in training and inference: [CLS], pieces `range` of
+    /// `pieces`, [SEP]; token types are the pieces' word shapes when `shapes` (one per word) is
+    /// given, else 0. Also, per piece row after [CLS], the word it starts (None inside a word).
+    pub fn sequence(&self, pieces: &Pieces, range: Range<usize>, shapes: Option<&[u32]>) -> (PieceSeq, Vec<Option<u32>>) {
+        let mut ids = Vec::with_capacity(range.len() + 2);
+        let mut types = Vec::with_capacity(range.len() + 2);
+        let mut word_starts = Vec::with_capacity(range.len());
+        ids.push(self.cls);
+        types.push(0);
+        for p in range {
+            let w = pieces.word_of[p];
+            ids.push(pieces.ids[p]);
+            types.push(shapes.and_then(|s| s.get(w as usize).copied()).unwrap_or(0));
+            word_starts.push((p == 0 || pieces.word_of[p - 1] != w).then_some(w));
+        }
+        ids.push(self.sep);
+        types.push(0);
+        (PieceSeq { ids, types }, word_starts)
+    }
+
     pub fn vocab_size(&self) -> usize {
         self.tokenizer.get_vocab_size(true)
     }
@@ -72,5 +94,13 @@ mod tests {
         assert_eq!(pieces.ids, vec![6, 4, 5, 8, 9]);
         assert_eq!(pieces.word_of, vec![0, 1, 1, 2, 2]);
         assert_eq!((wp.cls, wp.sep, wp.pad), (2, 3, 0));
+        // A window from inside the first word's pieces: the row of "##fis" starts no word.
+        let (seq, starts) = wp.sequence(&pieces, 2..5, Some(&[1, 2, 3]));
+        assert_eq!(seq.ids, vec![2, 5, 8, 9, 3]);
+        assert_eq!(seq.types, vec![0, 2, 3, 3, 0]);
+        assert_eq!(starts, vec![None, Some(2), None]);
+        let (seq, starts) = wp.sequence(&pieces, 0..5, None);
+        assert_eq!(seq.types, vec![0; 7]);
+        assert_eq!(starts, vec![Some(0), Some(1), None, Some(2), None]);
     }
 }

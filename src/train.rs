@@ -94,23 +94,18 @@ fn examples(sents: &[ConllSentence], pieces: &WordPieces, max_pieces: usize) -> 
     for s in sents {
         let words: Vec<&str> = s.tokens.iter().map(String::as_str).collect();
         let p = pieces.encode_words(&words)?;
-        let room = max_pieces - 2;
-        let mut ids = vec![pieces.cls];
-        let mut types = vec![0u32];
-        let mut labels = vec![-1i64];
-        for (i, (&id, &w)) in p.ids.iter().zip(&p.word_of).enumerate().take(room) {
-            ids.push(id);
-            types.push(shape(words[w as usize]));
-            let first = i == 0 || p.word_of[i - 1] != w;
-            let tag = s.tags[w as usize].as_str();
-            let l = *label_id.get(tag).with_context(|| format!("unknown tag {tag:?}"))?;
-            labels.push(if first { l } else { -1 });
+        let shapes: Vec<u32> = words.iter().map(|w| shape(w)).collect();
+        // Pieces past the model's length are cut (training only: inference uses windows).
+        let (seq, word_starts) = pieces.sequence(&p, 0..p.ids.len().min(max_pieces - 2), Some(&shapes));
+        let mut labels = vec![-1i64; seq.ids.len()];
+        for (i, w) in word_starts.iter().enumerate() {
+            if let Some(w) = w {
+                let tag = s.tags[*w as usize].as_str();
+                labels[i + 1] = *label_id.get(tag).with_context(|| format!("unknown tag {tag:?}"))?;
+            }
         }
-        ids.push(pieces.sep);
-        types.push(0);
-        labels.push(-1);
-        if ids.len() > 2 {
-            out.push(Example { seq: PieceSeq { ids, types }, labels });
+        if seq.ids.len() > 2 {
+            out.push(Example { seq, labels });
         }
     }
     Ok(out)

@@ -103,19 +103,11 @@ struct Example {
 /// Piece sequence ([CLS] … [SEP], shape types) and word-start positions of a word list.
 pub(crate) fn encode(pieces: &WordPieces, words: &[&str], shapes: bool) -> Result<(PieceSeq, Vec<usize>)> {
     let p = pieces.encode_words(words)?;
-    let mut ids = vec![pieces.cls];
-    let mut types = vec![0u32];
-    let mut starts = Vec::with_capacity(words.len());
-    for (i, (&id, &w)) in p.ids.iter().zip(&p.word_of).enumerate() {
-        if i == 0 || p.word_of[i - 1] != w {
-            starts.push(ids.len());
-        }
-        ids.push(id);
-        types.push(if shapes { shape(words[w as usize]) } else { 0 });
-    }
-    ids.push(pieces.sep);
-    types.push(0);
-    Ok((PieceSeq { ids, types }, starts))
+    let shapes: Option<Vec<u32>> = shapes.then(|| words.iter().map(|w| shape(w)).collect());
+    let (seq, marks) = pieces.sequence(&p, 0..p.ids.len(), shapes.as_deref());
+    // Row i + 1 of the sequence is piece i ([CLS] is row 0).
+    let starts = marks.iter().enumerate().filter_map(|(i, m)| m.map(|_| i + 1)).collect();
+    Ok((seq, starts))
 }
 
 /// Label ids of a relation; relations unseen in training map to `dep`.
