@@ -24,9 +24,9 @@ fn score(gold: &[Record]) -> Report {
     score_records(gold, &pipeline.process(docs).0)
 }
 
-/// Lenient triple F1 on the 16 articles the rules were written against was 0.851 (2026-11-26).
-const TRIPLE_FLOOR: f64 = 0.82;
-/// On the 8 held-out articles (6 required triples) it was 0.429 (0.308 before the second round of rules).
+/// Lenient triple F1 on the 16 articles the rules were written against was 0.875 (2026-11-26).
+const TRIPLE_FLOOR: f64 = 0.84;
+/// On the 8 held-out articles (6 required triples) it was 0.429 (0.308 after the first round of rules).
 const HELDOUT_FLOOR: f64 = 0.40;
 
 #[test]

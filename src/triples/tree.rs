@@ -58,6 +58,9 @@ const NOT_MOTION_TO: &[&str] = &[
 /// Adverbs that complete a motion verb and carry its place ("travel back to", "ran away from").
 const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off", "down", "up", "over", "across", "abroad", "inland", "offshore"];
 
+/// Participles that give their noun a destination ("rockets aimed at", "a ship bound for").
+const TARGET_PARTICIPLES: &[&str] = &["aimed", "bound", "headed", "destined", "targeted", "directed"];
+
 /// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
 const STATIVE: &[&str] = &["lie", "located", "locate", "situate", "situated", "border", "neighbour", "neighbor", "overlook"];
 
@@ -242,6 +245,14 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
             }
             "obl" | "nmod" | "advmod" => {
                 // The verb the relation is read with: the head, or the verb above a noun head.
+                // "fired rounds aimed at a loudspeaker in South Korea", "seized a ship bound for
+                // Syria": the object's target is where the action goes.
+                if t.is_verb(h) && t.rel[h] == "acl" && has(TARGET_PARTICIPLES, hl) && t.base(*t.head[h].as_ref()?) == "obj" {
+                    let obj = t.head[h]?;
+                    let verb = t.head[obj].filter(|&v| t.is_verb(v))?;
+                    path.extend([h, obj]);
+                    return Some(Attachment { verb, relation: PlaceRelation::To, qualifier, action_end: None, path });
+                }
                 let verb = if t.is_verb(h) { h } else { t.head[h].unwrap_or(h) };
                 let relation = case_relation(&case, &t.low[verb])?;
                 if t.is_verb(h) {
@@ -249,7 +260,9 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 }
                 // "traveling back from Florida": through the verb's directional adverb, which
                 // joins the action when it follows the verb closely.
-                if t.upos[h] == "ADV" && t.base(h) == "advmod" && has(MOTION_ADVERBS, hl) && t.is_verb(verb) && verb != h {
+                // Not "turn his back on Russia", where "back" is a noun the parse took for an adverb.
+                let possessed = h > 0 && t.upos[h - 1] == "PRON" && has(&["his", "her", "its", "their", "my", "our", "your"], &t.low[h - 1]);
+                if t.upos[h] == "ADV" && t.base(h) == "advmod" && has(MOTION_ADVERBS, hl) && t.is_verb(verb) && verb != h && !possessed {
                     let action_end = (h > verb && h <= verb + 2).then_some(h);
                     path.push(h);
                     return Some(Attachment { verb, relation, qualifier, action_end, path });
@@ -660,6 +673,12 @@ mod tests {
         let got: Vec<String> = out.iter().map(|d| show(&text, d)).collect();
         assert_eq!(got, vec!["Montalvo | traveling back from | Florida | From"]);
         assert_eq!(out[0].lemma.as_deref(), Some("travel back from"));
+        // "not to turn his back on Russia": a noun misread as the adverb.
+        let (_, out) = run(
+            "They PRON 2 nsubj\n turn VERB 0 root\n his PRON 2 iobj\n back ADV 2 advmod\n on ADP 6 case\n Russia PROPN 4 obl",
+            &[("Russia", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
         // "They were found swimming along the coast of Aceh": an adjunct of a passive is done by
         // its subject, and the coast is a part of the place.
         let (text, out) = run(
@@ -698,5 +717,17 @@ mod tests {
             &[("Livorno", "LOC")],
         );
         assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn the_object_target_is_the_destination() {
+        // "North Korea fired rounds aimed at a loudspeaker in South Korea"
+        let (text, out) = run(
+            "North PROPN 2 compound\n Korea PROPN 3 nsubj\n fired VERB 0 root\n rounds NOUN 3 obj\n aimed VERB 4 acl\n at ADP 8 case\n a DET 8 det\n loudspeaker NOUN 5 obl\n in ADP 11 case\n South PROPN 11 compound\n Korea PROPN 5 obl",
+            &[("North Korea", "LOC"), ("South Korea", "LOC")],
+        );
+        assert_eq!(out.iter().map(|d| show(&text, d)).collect::<Vec<_>>(), vec!["North Korea | fired | South Korea | To"]);
+        // The object holds the place, so it is not repeated as one.
+        assert!(out[0].object.is_none());
     }
 }
