@@ -2,6 +2,7 @@
 //!
 //! Rules: every line break ends a sentence; `.`, `!`, `?`, `…` end one when followed by
 //! whitespace and a word that is not lowercase, unless inside a matched quote or bracket pair
+//! (straight quotes are paired as openers and closers by the characters around them)
 //! (a terminator directly followed by the pair's closer ends the sentence after the closer),
 //! or the `.` belongs to a known abbreviation, an initial, or a list number. CJK `。！？` end a
 //! sentence without needing a following space. Ambiguous abbreviations lean to not splitting.
@@ -181,9 +182,19 @@ fn enclosed(chars: &[(usize, char)]) -> Vec<bool> {
     let mut stacks: [Vec<usize>; PAIRS.len()] = Default::default();
     for (p, &(_, c)) in chars.iter().enumerate() {
         if c == '"' {
-            match straight.take() {
-                Some(o) => mark(o, p),
-                None => straight = Some(p),
+            // A straight quote opens after a space and before a word, closes after a word and
+            // before a space or punctuation; an opener while one is open leaves that one
+            // unmatched (news often omits the closer at a paragraph's end), so one stray mark
+            // does not turn the rest of the line inside out.
+            let before = p.checked_sub(1).map(|i| chars[i].1);
+            let after = chars.get(p + 1).map(|x| x.1);
+            let opens = before.is_none_or(|b| b.is_whitespace() || "([{—–-".contains(b)) && after.is_some_and(|a| !a.is_whitespace());
+            let closes = after.is_none_or(|a| a.is_whitespace() || ".,;:!?)]}—–".contains(a)) && before.is_some_and(|b| !b.is_whitespace());
+            match (opens, closes, straight.take()) {
+                (true, false, _) => straight = Some(p),
+                (false, true, Some(o)) | (false, false, Some(o)) | (true, true, Some(o)) => mark(o, p),
+                (false, true, None) => {}
+                (_, _, None) => straight = Some(p),
             }
             continue;
         }
@@ -405,6 +416,12 @@ mod tests {
         assert_eq!(
             split("\"We are at war. We will win. The front is mobile"),
             ["\"We are at war.", "We will win.", "The front is mobile"]
+        );
+        // A quote left open (its closer omitted) before another quotation: the narration
+        // between them is not inside a quote.
+        assert_eq!(
+            split("He said: \"We tried. We failed. Mr Smith was careful. \"We are partners,\" Mr Smith said."),
+            ["He said: \"We tried.", "We failed.", "Mr Smith was careful.", "\"We are partners,\" Mr Smith said."]
         );
     }
 
