@@ -190,11 +190,12 @@ fn enclosed(chars: &[(usize, char)]) -> Vec<bool> {
             let after = chars.get(p + 1).map(|x| x.1);
             let opens = before.is_none_or(|b| b.is_whitespace() || "([{—–-".contains(b)) && after.is_some_and(|a| !a.is_whitespace());
             let closes = after.is_none_or(|a| a.is_whitespace() || ".,;:!?)]}—–".contains(a)) && before.is_some_and(|b| !b.is_whitespace());
-            match (opens, closes, straight.take()) {
-                (true, false, _) => straight = Some(p),
-                (false, true, Some(o)) | (false, false, Some(o)) | (true, true, Some(o)) => mark(o, p),
-                (false, true, None) => {}
-                (_, _, None) => straight = Some(p),
+            match (opens && !closes, straight.take()) {
+                (true, _) => straight = Some(p),
+                (false, Some(o)) => mark(o, p),
+                // A stray closer.
+                (false, None) if closes => {}
+                (false, None) => straight = Some(p),
             }
             continue;
         }

@@ -247,7 +247,7 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 // The verb the relation is read with: the head, or the verb above a noun head.
                 // "fired rounds aimed at a loudspeaker in South Korea", "seized a ship bound for
                 // Syria": the object's target is where the action goes.
-                if t.is_verb(h) && t.rel[h] == "acl" && has(TARGET_PARTICIPLES, hl) && t.base(*t.head[h].as_ref()?) == "obj" {
+                if t.is_verb(h) && t.rel[h] == "acl" && has(TARGET_PARTICIPLES, hl) && t.head[h].is_some_and(|o| t.base(o) == "obj") {
                     let obj = t.head[h]?;
                     let verb = t.head[obj].filter(|&v| t.is_verb(v))?;
                     path.extend([h, obj]);
@@ -327,11 +327,11 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
     for _ in 0..6 {
         climbed.push(v);
         if t.kid(v, &["nsubj:pass", "csubj:pass", "aux:pass"]).is_some() {
-            // Raising and adjuncts: "they were found swimming", "was arrested after fleeing" —
-            // the one who swims or flees is the passive's subject.
             if by_means {
                 return None;
             }
+            // Raising and adjuncts: "they were found swimming", "was arrested after fleeing" —
+            // the one who swims or flees is the passive's subject.
             if controlled {
                 return t.kid(v, &["nsubj:pass"]);
             }
@@ -584,6 +584,10 @@ mod tests {
         format!("{} | {} | {} | {:?}", &text[d.actor.clone()], &text[d.action.clone()], &text[d.place.clone()], d.relation)
     }
 
+    fn show_all(text: &str, out: &[TripleDraft]) -> Vec<String> {
+        out.iter().map(|d| show(text, d)).collect()
+    }
+
     #[test]
     fn light_verb_object_and_reporter() {
         // "Malian armed forces took full control of the locality of Anefis early this morning, the military said"
@@ -658,8 +662,7 @@ mod tests {
             "Troops NOUN 0 root\n who PRON 3 nsubj\n moved VERB 1 acl:relcl\n into ADP 5 case\n Ansongo PROPN 3 obl\n and CCONJ 7 cc\n Gao PROPN 5 conj",
             &[("Ansongo", "LOC"), ("Gao", "LOC")],
         );
-        let got: Vec<String> = out.iter().map(|d| show(&text, d)).collect();
-        assert_eq!(got, vec!["Troops | moved into | Ansongo | To", "Troops | moved | Gao | To"]);
+        assert_eq!(show_all(&text, &out), vec!["Troops | moved into | Ansongo | To", "Troops | moved | Gao | To"]);
     }
 
     #[test]
@@ -670,8 +673,7 @@ mod tests {
             "After SCONJ 2 mark\n traveling VERB 8 advcl\n back ADV 2 advmod\n from ADP 5 case\n Florida PROPN 3 obl\n , PUNCT 2 punct\n Montalvo PROPN 8 nsubj\n walked VERB 0 root\n in ADV 8 advmod",
             &[("Florida", "LOC"), ("Montalvo", "PER")],
         );
-        let got: Vec<String> = out.iter().map(|d| show(&text, d)).collect();
-        assert_eq!(got, vec!["Montalvo | traveling back from | Florida | From"]);
+        assert_eq!(show_all(&text, &out), vec!["Montalvo | traveling back from | Florida | From"]);
         assert_eq!(out[0].lemma.as_deref(), Some("travel back from"));
         // "not to turn his back on Russia": a noun misread as the adverb.
         let (_, out) = run(
@@ -685,7 +687,7 @@ mod tests {
             "They PRON 3 nsubj:pass\n were AUX 3 aux:pass\n found VERB 0 root\n swimming VERB 3 advcl\n along ADP 7 case\n the DET 7 det\n coast NOUN 4 obl\n of ADP 9 case\n Aceh PROPN 7 nmod",
             &[("Aceh", "LOC")],
         );
-        assert_eq!(out.iter().map(|d| show(&text, d)).collect::<Vec<_>>(), vec!["They | swimming | Aceh | At"]);
+        assert_eq!(show_all(&text, &out), vec!["They | swimming | Aceh | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("coast of"));
         // "The crowds can be avoided by walking from Shandao Station": the walker is unnamed.
         let (_, out) = run(
@@ -703,7 +705,7 @@ mod tests {
             "Visas NOUN 2 nsubj\n required VERB 0 root\n the DET 4 det\n team NOUN 2 obj\n to PART 6 mark\n travel VERB 2 xcomp\n to ADP 9 case\n the DET 9 det\n capital NOUN 2 obl\n in ADP 11 case\n Kabul PROPN 9 nmod",
             &[("Kabul", "LOC")],
         );
-        assert_eq!(out.iter().map(|d| show(&text, d)).collect::<Vec<_>>(), vec!["the team | travel | Kabul | To"]);
+        assert_eq!(show_all(&text, &out), vec!["the team | travel | Kabul | To"]);
         // "Simulators will be given to Chicago and the department": an "agent" without "by" is
         // not one, and the passive has no actor.
         let (_, out) = run(
@@ -726,7 +728,7 @@ mod tests {
             "North PROPN 2 compound\n Korea PROPN 3 nsubj\n fired VERB 0 root\n rounds NOUN 3 obj\n aimed VERB 4 acl\n at ADP 8 case\n a DET 8 det\n loudspeaker NOUN 5 obl\n in ADP 11 case\n South PROPN 11 compound\n Korea PROPN 5 obl",
             &[("North Korea", "LOC"), ("South Korea", "LOC")],
         );
-        assert_eq!(out.iter().map(|d| show(&text, d)).collect::<Vec<_>>(), vec!["North Korea | fired | South Korea | To"]);
+        assert_eq!(show_all(&text, &out), vec!["North Korea | fired | South Korea | To"]);
         // The object holds the place, so it is not repeated as one.
         assert!(out[0].object.is_none());
     }
