@@ -14,9 +14,9 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
-use triplex::pipeline::{Pipeline, StageTimes, default_model_dir, run};
-use triplex::reader::{ReaderOptions, open_inputs};
-use triplex::sink::{Emit, FileSink, Format};
+use triplex_core::reader::{ReaderOptions, open_inputs};
+use triplex_core::sink::{Emit, FileSink, Format, Sink};
+use triplex_model::{Pipeline, PipelineConfig, StageTimes, run};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -124,13 +124,14 @@ struct Report {
 pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     let inputs = if a.inputs.is_empty() { vec![default_corpus()?] } else { a.inputs.clone() };
     if let Some(n) = a.child {
-        crate::set_threads(Some(n))?;
+        let config = crate::config::pipeline_config(a.model.clone(), a.batch_size, Some(n))?;
         if a.kernels {
-            let probe = triplex::model::bert::matmul_probe(1024, 384, 1536, 20)?;
+            rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("cannot start the thread pool")?;
+            let probe = triplex_model::model::bert::matmul_probe(1024, 384, 1536, 20)?;
             println!("{}", serde_json::to_string(&probe)?);
             return Ok(ExitCode::SUCCESS);
         }
-        let m = measure(&a, &inputs, n)?;
+        let m = measure(&a, &inputs, &config, n)?;
         println!("{}", serde_json::to_string(&m)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -212,17 +213,16 @@ fn default_corpus() -> Result<PathBuf> {
     [rel.to_path_buf(), beside].into_iter().find(|p| p.is_dir()).context("no corpus given and ../shared/data/news/bbc not found")
 }
 
-fn measure(a: &BenchArgs, inputs: &[PathBuf], threads: usize) -> Result<Measure> {
+fn measure(a: &BenchArgs, inputs: &[PathBuf], config: &PipelineConfig, threads: usize) -> Result<Measure> {
     let clock = Instant::now();
-    let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
-    let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+    let pipeline = Pipeline::load(config)?;
     let load_s = clock.elapsed().as_secs_f64();
     let docs = open_inputs(inputs, ReaderOptions::default())?;
     let limit = if a.limit == 0 { usize::MAX } else { a.limit };
     let sink = RefCell::new(FileSink::create(Some(&a.output), Emit::Records, Format::Jsonl, false)?);
     let clock = Instant::now();
-    let totals = run(&pipeline, docs.take(limit), a.chunk_docs, |r| sink.borrow_mut().write(r), |_| sink.borrow_mut().end_chunk())?;
-    sink.borrow_mut().end_chunk()?;
+    let totals = run(&pipeline, docs.take(limit), a.chunk_docs, |r| sink.borrow_mut().write(r), |_| sink.borrow_mut().commit())?;
+    sink.borrow_mut().commit()?;
     let seconds = clock.elapsed().as_secs_f64();
     Ok(Measure {
         threads,

@@ -4,15 +4,15 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use triplex::conll::{read_conll, to_iob2, write_predictions};
-use triplex::conllu::{read_conllu, score_parse, write_conllu};
-use triplex::parse::parse_treebank;
-use triplex::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
-use triplex::mentions::resolve_conll_tags;
-use triplex::pipeline::{Pipeline, default_model_dir};
-use triplex::reader::Document;
-use triplex::record::Record;
-use triplex::train::predict_tags;
+use triplex_core::conll::{read_conll, to_iob2, write_predictions};
+use triplex_core::conllu::{read_conllu, score_parse, write_conllu};
+use triplex_core::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
+use triplex_core::reader::Document;
+use triplex_core::record::Record;
+use triplex_core::resolve_conll_tags;
+use triplex_model::Pipeline;
+use triplex_model::parse_treebank;
+use triplex_model::predict_tags;
 
 #[derive(Args)]
 #[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll", "conllu"]))]
@@ -59,7 +59,7 @@ pub struct EvalArgs {
 }
 
 pub fn eval(a: EvalArgs) -> Result<ExitCode> {
-    let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
+    let config = crate::config::pipeline_config(a.model.clone(), a.batch_size, None)?;
     if a.predictions.is_some() && a.conll.is_none() && (a.conllu.is_none() || a.parsed.is_some()) {
         bail!("--predictions goes with --conll, or with --conllu when the model parses");
     }
@@ -68,7 +68,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         let pred = match &a.parsed {
             Some(parsed) => read_conllu(parsed)?,
             None => {
-                let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+                let pipeline = Pipeline::load(&config)?;
                 let pred = parse_treebank(pipeline.tagger_model(), pipeline.word_pieces(), &gold, a.batch_size)?;
                 if let Some(out) = &a.predictions {
                     std::fs::write(out, write_conllu(&pred)).with_context(|| format!("cannot write {}", out.display()))?;
@@ -85,7 +85,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         scores.las
     } else if let Some(path) = &a.conll {
         let sents = read_conll(path)?;
-        let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+        let pipeline = Pipeline::load(&config)?;
         let mut pred = predict_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;
         if a.documents {
             pred = resolve_conll_tags(&sents, &pred);
@@ -98,7 +98,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         if a.json {
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "entities": scores }))?);
         } else {
-            let report = triplex::eval::Report { docs: 0, entities: scores.clone(), ..Default::default() };
+            let report = triplex_core::eval::Report { docs: 0, entities: scores.clone(), ..Default::default() };
             print!("{}", render_table(&report));
         }
         scores.strict.f1
@@ -108,7 +108,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         let pred: Vec<Record> = match &a.pred {
             Some(p) => read_jsonl(p)?,
             None => {
-                let pipeline = Pipeline::load(&model_dir, a.batch_size)?;
+                let pipeline = Pipeline::load(&config)?;
                 let docs = gold
                     .iter()
                     .map(|g| {

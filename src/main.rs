@@ -9,12 +9,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use triplex::pipeline::{Pipeline, Totals, default_model_dir, run};
-use triplex::reader::{ReaderOptions, open_inputs};
-use triplex::resume::{Decision, Plan, flat_done, records_done};
-use triplex::sink::{Emit, FileSink, Format, Outputs, SqliteSink, check_format, progress_path};
-use triplex::train::{TrainOptions, train_ner};
-use triplex::train_syntax::{SyntaxTrainOptions, train_syntax};
+use triplex_core::reader::{ReaderOptions, open_inputs};
+use triplex_core::resume::{Decision, Plan};
+use triplex_core::sink::{Emit, FileSink, Format, Sink, Sinks, SqliteSink, check_format};
+use triplex_model::train::{SyntaxTrainOptions, TrainOptions, train_ner, train_syntax};
+use triplex_model::{Pipeline, Totals, run};
 
 /// Entities and actor–action–place triples from news articles, offline, on CPUs.
 ///
@@ -57,11 +56,11 @@ struct ExtractArgs {
     #[arg(long, value_name = "OUT.db")]
     sqlite: Option<PathBuf>,
     /// What the --output holds: one record per document, or one flat row per triple or entity.
-    #[arg(long, value_enum, default_value_t = Emit::Records)]
-    emit: Emit,
+    #[arg(long, value_enum, default_value_t = EmitArg::Records)]
+    emit: EmitArg,
     /// Encoding of the --output: JSON Lines, or CSV (flat rows only, with a header line).
-    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    format: FormatArg,
     /// Skip the documents already complete in the outputs (--output file and/or --sqlite) and append the rest.
     #[arg(long)]
     resume: bool,
@@ -205,7 +204,49 @@ struct NerTrainArgs {
 }
 
 mod bench;
+mod config;
 mod eval_cmd;
+
+/// `--emit`, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EmitArg {
+    /// One record per document (the extraction contract).
+    Records,
+    /// One flat row per triple, with its document id.
+    Triples,
+    /// One flat row per entity, with its document id.
+    Entities,
+    /// CoNLL-U: every sentence's words with the predicted UPOS, head, relation and entity tag
+    /// (needs a model with syntax heads).
+    Conllu,
+}
+
+impl From<EmitArg> for Emit {
+    fn from(e: EmitArg) -> Emit {
+        match e {
+            EmitArg::Records => Emit::Records,
+            EmitArg::Triples => Emit::Triples,
+            EmitArg::Entities => Emit::Entities,
+            EmitArg::Conllu => Emit::Conllu,
+        }
+    }
+}
+
+/// `--format`, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -231,38 +272,26 @@ fn usage_error(e: anyhow::Error) -> Result<ExitCode> {
     Ok(ExitCode::from(2))
 }
 
-fn set_threads(threads: Option<usize>) -> Result<()> {
-    if let Some(n) = threads {
-        if n == 0 {
-            bail!("--threads must be at least 1");
-        }
-        // candle's matrix kernels size their work by RAYON_NUM_THREADS; set before any pool starts.
-        unsafe { std::env::set_var("RAYON_NUM_THREADS", n.to_string()) };
-        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("cannot start the thread pool")?;
-    }
-    Ok(())
-}
-
 fn extract(a: ExtractArgs) -> Result<ExitCode> {
-    if let Err(e) = check_outputs(&a).and_then(|()| set_threads(a.threads)) {
-        return usage_error(e);
-    }
+    let (emit, format) = (Emit::from(a.emit), Format::from(a.format));
+    let config = check_outputs(&a).and_then(|()| {
+        let mut c = config::pipeline_config(a.model.clone(), a.batch_size, a.threads)?;
+        c.emit_conllu = emit == Emit::Conllu;
+        Ok(c)
+    });
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
     let docs = match open_inputs(&a.inputs, ReaderOptions { max_bytes: a.max_doc_bytes }) {
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
-    let model_dir = a.model.clone().unwrap_or_else(default_model_dir);
-    let mut pipeline = match Pipeline::load(&model_dir, a.batch_size) {
+    let pipeline = match Pipeline::load(&config) {
         Ok(p) => p,
-        Err(e) => return usage_error(e),
+        Err(e) => return usage_error(e.context(format!("model {}", config.model_dir.display()))),
     };
-    if a.emit == Emit::Conllu {
-        if pipeline.tagger_model().syntax_labels().is_none() {
-            return usage_error(anyhow::anyhow!("--emit conllu needs a model with syntax heads; {} has none (see `triplex train syntax`)", model_dir.display()));
-        }
-        pipeline.emit_conllu = true;
-    }
-    let (outputs, mut plan) = match open_outputs(&a, pipeline.model_name()) {
+    let (outputs, mut plan) = match open_outputs(&a, emit, format, pipeline.model_name()) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };
@@ -276,9 +305,9 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         b.set_style(ProgressStyle::with_template(tpl).unwrap());
         b
     };
-    // On --resume, documents every output holds are skipped; for the others, whether the file
-    // output already has them travels in input order to the sink through `file_has`.
-    let file_has: RefCell<VecDeque<bool>> = RefCell::new(VecDeque::new());
+    // On --resume, documents every output holds are skipped; for the others, which outputs
+    // already hold them travels in input order to the sinks through `held`.
+    let held: RefCell<VecDeque<u64>> = RefCell::new(VecDeque::new());
     let (skipped, skipped_bytes) = (Cell::new(0usize), Cell::new(0u64));
     let docs = docs.filter(|d| match plan.decide(&d.id) {
         Decision::Skip => {
@@ -286,8 +315,8 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
             skipped_bytes.set(skipped_bytes.get() + d.text.as_ref().map_or(0, |t| t.len() as u64));
             false
         }
-        Decision::Run { file_has: has } => {
-            file_has.borrow_mut().push_back(has);
+        Decision::Run { held: h } => {
+            held.borrow_mut().push_back(h);
             true
         }
     });
@@ -297,17 +326,17 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         docs,
         a.chunk_docs,
         |r| {
-            let has = file_has.borrow_mut().pop_front().unwrap_or(false);
-            outputs.borrow_mut().write(r, has)
+            let h = held.borrow_mut().pop_front().unwrap_or(0);
+            outputs.borrow_mut().write(r, h)
         },
         |t: &Totals| {
-            outputs.borrow_mut().end_chunk()?;
+            outputs.borrow_mut().commit()?;
             bar.set_position(t.bytes as u64 + skipped_bytes.get());
             bar.set_message(format!("{} docs, {:.0} words/s", t.documents, t.words as f64 / start.elapsed().as_secs_f64()));
             Ok(())
         },
     );
-    let finished = outputs.borrow_mut().end_chunk().context("cannot write output");
+    let finished = outputs.borrow_mut().commit().context("cannot write output");
     bar.finish_and_clear();
     let totals = totals?;
     finished?;
@@ -330,12 +359,12 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
 
 /// Flag combinations that cannot work, found before any reading.
 fn check_outputs(a: &ExtractArgs) -> Result<()> {
-    check_format(a.emit, a.format)?;
+    check_format(a.emit.into(), a.format.into())?;
     let to_file = a.output.as_ref().is_some_and(|o| o.as_os_str() != "-");
     if a.resume && !to_file && a.sqlite.is_none() {
         bail!("--resume needs an --output file or --sqlite database to resume");
     }
-    if a.output.is_none() && a.sqlite.is_some() && (a.emit != Emit::Records || a.format != Format::Jsonl) {
+    if a.output.is_none() && a.sqlite.is_some() && (a.emit != EmitArg::Records || a.format != FormatArg::Jsonl) {
         bail!("--emit and --format describe the --output file (`-o -` for stdout), not the --sqlite database");
     }
     if let (Some(o), Some(s)) = (&a.output, &a.sqlite)
@@ -346,32 +375,21 @@ fn check_outputs(a: &ExtractArgs) -> Result<()> {
     Ok(())
 }
 
-/// Opens the outputs (stdout unless --sqlite alone); on --resume, first finds what they already hold.
-fn open_outputs(a: &ExtractArgs, model_name: &str) -> Result<(Outputs, Plan)> {
-    let mut plan = Plan::default();
-    let sqlite = match &a.sqlite {
-        Some(p) => {
-            let s = SqliteSink::open(p, model_name)?;
-            if a.resume {
-                plan.sqlite = Some(s.done_ids()?);
-            }
-            Some(s)
-        }
-        None => None,
-    };
+/// Opens the sinks (the --output file or stdout unless --sqlite alone, then the database); on
+/// --resume, first finds what they already hold.
+fn open_outputs(a: &ExtractArgs, emit: Emit, format: Format, model_name: &str) -> Result<(Sinks, Plan)> {
+    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     // `-o -` is stdout; with --sqlite alone nothing goes to stdout.
-    let path = a.output.as_deref().filter(|p| p.as_os_str() != "-");
-    let file = if a.output.is_none() && a.sqlite.is_some() {
-        None
-    } else {
-        if a.resume
-            && let Some(p) = path
-        {
-            plan.file = Some(if a.emit == Emit::Records { records_done(p)? } else { flat_done(p, &progress_path(p))? });
-        }
-        Some(FileSink::create(path, a.emit, a.format, a.resume)?)
-    };
-    Ok((Outputs { file, sqlite }, plan))
+    if a.output.is_some() || a.sqlite.is_none() {
+        let path = a.output.as_deref().filter(|p| p.as_os_str() != "-");
+        sinks.push(Box::new(FileSink::create(path, emit, format, a.resume)?));
+    }
+    if let Some(p) = &a.sqlite {
+        sinks.push(Box::new(SqliteSink::open(p, model_name)?));
+    }
+    let mut sinks = Sinks::new(sinks);
+    let plan = if a.resume { Plan::new(sinks.resume()?) } else { Plan::default() };
+    Ok((sinks, plan))
 }
 
 fn train_syntax_cmd(a: SyntaxTrainArgs) -> Result<ExitCode> {
@@ -396,10 +414,9 @@ fn train_syntax_cmd(a: SyntaxTrainArgs) -> Result<ExitCode> {
         max_steps: a.max_steps,
         resume: a.resume,
         stop_after_epochs: a.stop_after_epochs,
-        quiet: a.quiet,
         model_name: a.model_name,
     };
-    let summary = train_syntax(&opts)?;
+    let summary = train_syntax(&opts, &config::TrainBar::new(a.quiet))?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     eprintln!("best model (epoch {}, dev LAS {:.4}) in {}", summary.best_epoch, summary.best_dev_las, a.out.display());
     Ok(ExitCode::SUCCESS)
@@ -428,10 +445,9 @@ fn train(a: NerTrainArgs) -> Result<ExitCode> {
         stop_after: a.stop_after,
         checkpoint_every: a.checkpoint_every,
         resume: a.resume,
-        quiet: a.quiet,
         model_name: a.model_name,
     };
-    let summary = train_ner(&opts)?;
+    let summary = train_ner(&opts, &config::TrainBar::new(a.quiet))?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     eprintln!("best model (epoch {}, dev F1 {:.4}) in {}", summary.best_epoch, summary.best_dev_f1, a.out.display());
     Ok(ExitCode::SUCCESS)

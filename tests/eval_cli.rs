@@ -46,7 +46,11 @@ fn conll_mode_scores_and_writes_predictions() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("tiny.conll");
     // IOB1 input: I- may start an entity.
-    std::fs::write(&data, "-DOCSTART- -X- O\n\nThe DT O\nMalian JJ I-MISC\narmy NN O\nleft VBD O\nGao NNP I-LOC\n. . O\n\nJohn NNP I-PER\nSmith NNP I-PER\nvisited VBD O\nParis NNP I-LOC\n. . O\n").unwrap();
+    std::fs::write(
+        &data,
+        "-DOCSTART- -X- O\n\nThe DT O\nMalian JJ I-MISC\narmy NN O\nleft VBD O\nGao NNP I-LOC\n. . O\n\nJohn NNP I-PER\nSmith NNP I-PER\nvisited VBD O\nParis NNP I-LOC\n. . O\n",
+    )
+    .unwrap();
     let pred = dir.path().join("pred.conll");
     let o = triplex(&["eval", "--conll", data.to_str().unwrap(), "--predictions", pred.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -111,7 +115,7 @@ fn conllu_mode_parses_gold_words_and_needs_syntax_heads() {
     assert_eq!(got["parse"]["words"], 10);
     // Simple sentences: the shipped parser gets them right.
     assert!(got["parse"]["las"].as_f64().unwrap() >= 0.9, "{got}");
-    let parsed = triplex::conllu::read_conllu(&pred).unwrap();
+    let parsed = triplex_core::conllu::read_conllu(&pred).unwrap();
     assert_eq!(parsed.iter().map(|s| s.tokens.len()).collect::<Vec<_>>(), vec![5, 5]);
     assert_eq!(parsed[1].sent_id(), Some("2"));
     // Without syntax heads: a clear error, for eval and for extract --emit conllu.

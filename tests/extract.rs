@@ -63,7 +63,9 @@ fn every_bad_input_gets_one_error_line_and_the_run_goes_on() {
     let recs = lines(&out.stdout);
     let got: Vec<(String, String, String)> = recs
         .iter()
-        .map(|r| (r["id"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), r["status"].as_str().unwrap().to_string(), r["error"]["kind"].as_str().unwrap_or("").to_string()))
+        .map(|r| {
+            (r["id"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), r["status"].as_str().unwrap().to_string(), r["error"]["kind"].as_str().unwrap_or("").to_string())
+        })
         .collect();
     let want = [
         ("a-good", "ok", ""),
@@ -118,10 +120,7 @@ fn output_is_in_input_order_and_identical_across_thread_counts() {
     }
     assert_eq!(outs[0], outs[1], "byte-identical for --threads 1 and 2");
     let ids: Vec<String> = lines(&outs[0]).iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
-    let mut files: Vec<String> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .filter_map(|e| e.ok()?.path().file_name()?.to_str()?.strip_suffix(".txt").map(String::from))
-        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(&corpus).unwrap().filter_map(|e| e.ok()?.path().file_name()?.to_str()?.strip_suffix(".txt").map(String::from)).collect();
     files.sort();
     assert_eq!(ids, files, "one line per document, sorted by path");
 }
@@ -179,12 +178,16 @@ fn emit_conllu_writes_one_well_formed_tree_per_sentence() {
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("in.jsonl");
     let text = std::fs::read_to_string(repo("corpus/mali-anefis.txt")).unwrap();
-    let docs = [serde_json::json!({"id": "a", "text": text}), serde_json::json!({"id": "b", "text": "Café owners in Zürich met the mayor. They left for Genève on Monday."}), serde_json::json!({"id": "c"})];
+    let docs = [
+        serde_json::json!({"id": "a", "text": text}),
+        serde_json::json!({"id": "b", "text": "Café owners in Zürich met the mayor. They left for Genève on Monday."}),
+        serde_json::json!({"id": "c"}),
+    ];
     std::fs::write(&input, docs.iter().map(|v| v.to_string() + "\n").collect::<String>()).unwrap();
     let out = run(&["extract", input.to_str().unwrap(), "--emit", "conllu", "-o", "-", "--quiet"]);
     assert!(out.status.success() || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let conllu = String::from_utf8(out.stdout).unwrap();
-    let sents = triplex::conllu::parse_conllu(&conllu).unwrap();
+    let sents = triplex_core::conllu::parse_conllu(&conllu).unwrap();
     let words: Vec<&str> = sents.iter().flat_map(|s| s.tokens.iter().map(|t| t.form.as_str())).collect();
     assert!(words.contains(&"Anefis") && words.contains(&"Zürich"));
     // The error document leaves comment lines, the others their sentences in input order.

@@ -2,9 +2,7 @@
 
 use anyhow::Result;
 use std::sync::Mutex;
-use triplex::model::{PieceSeq, TokenTagger};
-use triplex::ner::Tagger;
-use triplex::tokenize::WordPieces;
+use triplex_model::{PieceSeq, Tagger, TokenTagger, WordPieces};
 
 /// A stand-in model: B-LOC for the piece "gao", O elsewhere; it records the windows it sees.
 struct PlaceTagger {

@@ -1,14 +1,14 @@
 //! The seed article scored against its gold labels with the shipped model (issue: extract, "done when").
 
 use std::path::Path;
-use triplex::eval::{read_jsonl, score_records};
-use triplex::pipeline::{Pipeline, default_model_dir};
-use triplex::reader::Document;
+use triplex_core::eval::{read_jsonl, score_records};
+use triplex_core::reader::Document;
+use triplex_model::{Pipeline, PipelineConfig};
 
 #[test]
 fn seed_article_meets_the_accuracy_bar() {
     let gold = read_jsonl(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mali-anefis.gold.jsonl")).unwrap();
-    let pipeline = Pipeline::load(&default_model_dir(), 32).unwrap();
+    let pipeline = Pipeline::load(&PipelineConfig::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/default")).unwrap()).unwrap();
     let docs = gold.iter().map(|g| Document { id: g.id.clone(), meta: Default::default(), text: Ok(g.text.clone().unwrap()) }).collect();
     let (pred, _) = pipeline.process(docs);
     let report = score_records(&gold, &pred);

@@ -7,8 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use triplex::record::{Record, Status};
-use triplex::sink::{ENTITY_COLUMNS, EntityRow, TRIPLE_COLUMNS, TripleRow};
+use triplex_core::record::{Record, Status};
+use triplex_core::sink::{ENTITY_COLUMNS, EntityRow, TRIPLE_COLUMNS, TripleRow};
 
 fn triplex(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_triplex"));
@@ -34,9 +34,11 @@ fn records(p: &Path) -> Vec<Record> {
 /// A small real corpus (sample articles from `corpus/`, with metadata) plus bad inputs.
 fn corpus(dir: &Path) -> Vec<PathBuf> {
     let dir_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let mut lines = vec![json!({"id": "mali-anefis", "title": "Mali", "date": "2023-10-07", "url": "https://example.org/a",
+    let mut lines = vec![
+        json!({"id": "mali-anefis", "title": "Mali", "date": "2023-10-07", "url": "https://example.org/a",
         "text": fs::read_to_string(dir_in.join("mali-anefis.txt")).unwrap()})
-    .to_string()];
+        .to_string(),
+    ];
     for name in ["wikinews-flag", "wikinews-soccer", "wikinews-stampede"] {
         let text = fs::read_to_string(dir_in.join(format!("{name}.txt"))).unwrap();
         lines.push(json!({"id": name, "title": name, "date": 20240101, "text": text}).to_string());
@@ -84,7 +86,18 @@ fn dump(db: &Path, table: &str) -> Vec<Value> {
 /// A flat row as the database stores it (booleans as 0/1), keyed by column.
 fn as_db_row(row: &impl serde::Serialize, columns: &[&str]) -> Value {
     let v = serde_json::to_value(row).unwrap();
-    let m: Map<String, Value> = columns.iter().map(|c| (c.to_string(), match &v[*c] { Value::Bool(b) => json!(i64::from(*b)), x => x.clone() })).collect();
+    let m: Map<String, Value> = columns
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                match &v[*c] {
+                    Value::Bool(b) => json!(i64::from(*b)),
+                    x => x.clone(),
+                },
+            )
+        })
+        .collect();
     Value::Object(m)
 }
 
@@ -176,7 +189,14 @@ fn flat_exports_hold_every_row() {
         .flat_map(|r| r.entities.iter().enumerate().map(move |(i, e)| (r, i, e)))
         .map(|(r, i, e)| {
             let v = serde_json::to_value(EntityRow::new(&r.id, i, e)).unwrap();
-            ENTITY_COLUMNS.iter().map(|c| match &v[*c] { Value::String(s) => s.clone(), Value::Null => String::new(), x => x.to_string() }).collect()
+            ENTITY_COLUMNS
+                .iter()
+                .map(|c| match &v[*c] {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    x => x.to_string(),
+                })
+                .collect()
         })
         .collect();
     assert_eq!(got, want);
@@ -191,7 +211,9 @@ fn flat_exports_hold_every_row() {
 
 #[test]
 fn bad_flag_combinations_are_usage_errors() {
-    for args in [vec!["--resume", "x.jsonl"], vec!["--format", "csv", "x.jsonl"], vec!["--sqlite", "a.db", "--emit", "triples", "x.jsonl"], vec!["-o", "a", "--sqlite", "a", "x.jsonl"]] {
+    for args in
+        [vec!["--resume", "x.jsonl"], vec!["--format", "csv", "x.jsonl"], vec!["--sqlite", "a.db", "--emit", "triples", "x.jsonl"], vec!["-o", "a", "--sqlite", "a", "x.jsonl"]]
+    {
         let out = triplex(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }

@@ -2,10 +2,10 @@
 //! the shipped model: the figures README.md reports, held to a floor so regressions fail.
 
 use std::path::Path;
-use triplex::eval::{Report, read_jsonl, score_records};
-use triplex::pipeline::{Pipeline, default_model_dir};
-use triplex::reader::Document;
-use triplex::record::Record;
+use triplex_core::eval::{Report, read_jsonl, score_records};
+use triplex_core::reader::Document;
+use triplex_core::record::Record;
+use triplex_model::{Pipeline, PipelineConfig};
 
 fn fixtures(dir: &str, prefix: &str) -> Vec<Record> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -19,7 +19,7 @@ fn fixtures(dir: &str, prefix: &str) -> Vec<Record> {
 }
 
 fn score(gold: &[Record]) -> Report {
-    let pipeline = Pipeline::load(&default_model_dir(), 32).unwrap();
+    let pipeline = Pipeline::load(&PipelineConfig::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/default")).unwrap()).unwrap();
     let docs = gold.iter().map(|g| Document { id: g.id.clone(), meta: Default::default(), text: Ok(g.text.clone().unwrap()) }).collect();
     score_records(gold, &pipeline.process(docs).0)
 }
@@ -37,7 +37,10 @@ fn wikinews_articles_meet_the_triple_floor() {
     assert_eq!(required, 26, "required gold triples");
     let r = score(&gold);
     let t = &r.triples.lenient;
-    eprintln!("wikinews: lenient triple P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {}); lenient entity F1 {:.3}", t.precision, t.recall, t.f1, t.tp, t.fp, t.fn_, r.entities.lenient.f1);
+    eprintln!(
+        "wikinews: lenient triple P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {}); lenient entity F1 {:.3}",
+        t.precision, t.recall, t.f1, t.tp, t.fp, t.fn_, r.entities.lenient.f1
+    );
     assert!(t.f1 >= TRIPLE_FLOOR, "lenient triple F1 {:.3} < {TRIPLE_FLOOR}", t.f1);
     // Lenient entity F1 was 0.795 (entity labels by the same annotators; see tests/fixtures/README.md).
     assert!(r.entities.lenient.f1 >= 0.77, "lenient entity F1 {:.3}", r.entities.lenient.f1);
@@ -49,6 +52,9 @@ fn held_out_articles_meet_their_floor() {
     assert_eq!(gold.len(), 8);
     let r = score(&gold);
     let t = &r.triples.lenient;
-    eprintln!("held out: lenient triple P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {}); lenient entity F1 {:.3}", t.precision, t.recall, t.f1, t.tp, t.fp, t.fn_, r.entities.lenient.f1);
+    eprintln!(
+        "held out: lenient triple P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {}); lenient entity F1 {:.3}",
+        t.precision, t.recall, t.f1, t.tp, t.fp, t.fn_, r.entities.lenient.f1
+    );
     assert!(t.f1 >= HELDOUT_FLOOR, "lenient triple F1 {:.3} < {HELDOUT_FLOOR}", t.f1);
 }

@@ -1,0 +1,34 @@
+//! triplex without the model: documents and readers, sentences and words, parses and the triple
+//! rules over them, records (the output contract), sinks and scoring. No candle, tokenizers, clap
+//! or terminal code: the model crate feeds it tags and trees, the CLI drives it.
+//!
+//! Data flows `reader` → [`sentences`] → [`split_words`] → (the model: tags and trees) →
+//! [`resolve_mentions`] → [`merge_actor_phrases`] → [`extract_triples`] → `record` → `sink`.
+
+mod actors;
+pub mod conll;
+pub mod conllu;
+mod decode;
+mod doc;
+pub mod eval;
+mod fixtures;
+mod mentions;
+mod parse;
+pub mod reader;
+pub mod record;
+pub mod resume;
+mod segment;
+pub mod sink;
+mod tree;
+mod triples;
+mod words;
+
+pub use actors::merge_actor_phrases;
+pub use decode::BioDecoder;
+pub use doc::{LABELS, Mention, Sentence};
+pub use fixtures::conll_from_gold;
+pub use mentions::{resolve_conll_tags, resolve_mentions};
+pub use parse::{Parse, SyntaxLabels, WindowSyntax, argmax, best_tree, decode_sentence};
+pub use segment::sentences;
+pub use triples::{ParsedWords, TripleDraft, extract_triples};
+pub use words::{NUM_SHAPES, shape, split_words};

@@ -1,0 +1,195 @@
+//! Output records of the extraction contract (`shared/spec/extraction.md`): spans in code points.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A piece of the document: `text == doc[start..end]` counted in Unicode code points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    /// Dictionary form of an action ("take control of"); absent for other spans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lemma: Option<String>,
+}
+
+/// A named entity: PER, ORG, LOC or MISC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub text: String,
+    pub label: String,
+    pub start: usize,
+    pub end: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// Gold only: predicting it is no false positive, missing it no false negative.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub optional: bool,
+}
+
+/// Where the action happened relative to the place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaceRelation {
+    At,
+    To,
+    From,
+    Near,
+}
+
+impl PlaceRelation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceRelation::At => "at",
+            PlaceRelation::To => "to",
+            PlaceRelation::From => "from",
+            PlaceRelation::Near => "near",
+        }
+    }
+}
+
+/// Code-point range of the sentence a triple was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SentenceRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One actor – action – place statement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Triple {
+    pub actor: Span,
+    pub action: Span,
+    pub place: Span,
+    pub place_relation: PlaceRelation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_qualifier: Option<String>,
+    #[serde(default)]
+    pub negated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<Span>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentence: Option<SentenceRange>,
+    /// Gold only, as for entities.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub optional: bool,
+}
+
+/// Why a document could not be processed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Ok,
+    Error,
+}
+
+/// One output line: the result for one input document (also the shape of gold fixtures).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    #[serde(default)]
+    pub status: Status,
+    /// Metadata carried from the input (title, date, url, ...), in input order.
+    #[serde(flatten)]
+    pub meta: Map<String, Value>,
+    /// The document text: present in gold fixtures, absent in extraction output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Length of the document text in code points (not serialized; the SQLite sink stores it).
+    #[serde(skip)]
+    pub chars: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorInfo>,
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+    #[serde(default)]
+    pub triples: Vec<Triple>,
+    /// The document's sentences as CoNLL-U (for `--emit conllu`; not serialized).
+    #[serde(skip)]
+    pub conllu: Option<String>,
+}
+
+impl Record {
+    pub fn error(id: impl Into<String>, meta: Map<String, Value>, kind: &str, message: impl Into<String>) -> Self {
+        Record {
+            id: id.into(),
+            status: Status::Error,
+            meta,
+            text: None,
+            chars: None,
+            error: Some(ErrorInfo { kind: kind.to_string(), message: message.into() }),
+            entities: Vec::new(),
+            triples: Vec::new(),
+            conllu: None,
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Converts byte offsets of one text into code-point offsets in O(log n).
+pub struct CharIndex {
+    /// Byte offset of every char boundary that starts a non-ASCII run, with its char count.
+    byte_starts: Vec<usize>,
+    ascii_only: bool,
+}
+
+impl CharIndex {
+    pub fn new(text: &str) -> Self {
+        let ascii_only = text.is_ascii();
+        let byte_starts = if ascii_only { Vec::new() } else { text.char_indices().map(|(b, _)| b).collect() };
+        CharIndex { byte_starts, ascii_only }
+    }
+
+    /// Code-point offset of byte offset `b` (which must be a char boundary or the text length).
+    pub fn char_of(&self, b: usize) -> usize {
+        if self.ascii_only { b } else { self.byte_starts.partition_point(|&x| x < b) }
+    }
+
+    /// A code-point span for the byte range `start..end` of `text`.
+    pub fn span(&self, text: &str, start: usize, end: usize) -> Span {
+        Span { text: text[start..end].to_string(), start: self.char_of(start), end: self.char_of(end), lemma: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_index_counts_code_points() {
+        let text = "Zoë met 東京 😀 at Gao";
+        let idx = CharIndex::new(text);
+        let b = text.find("Gao").unwrap();
+        let s = idx.span(text, b, b + 3);
+        let chars: Vec<char> = text.chars().collect();
+        assert_eq!(chars[s.start..s.end].iter().collect::<String>(), "Gao");
+        assert_eq!(idx.char_of(text.len()), chars.len());
+    }
+
+    #[test]
+    fn gold_record_round_trips_with_meta() {
+        let line = r#"{"id":"a","status":"ok","title":"T","entities":[{"text":"Gao","label":"LOC","start":0,"end":3,"optional":true}],"triples":[]}"#;
+        let r: Record = serde_json::from_str(line).unwrap();
+        assert_eq!(r.meta.get("title").unwrap(), "T");
+        assert!(r.entities[0].optional);
+        let back = serde_json::to_string(&r).unwrap();
+        assert!(back.contains("\"title\":\"T\""));
+    }
+}

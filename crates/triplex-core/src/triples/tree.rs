@@ -1,0 +1,918 @@
+//! Triple rules over a dependency parse (UD relations): for each place mention, climb from its
+//! head word to the clause that acts on it, then read that clause's actor, action, negation,
+//! object, time and reporter off the tree.
+
+use std::ops::Range;
+
+use super::lexical::{ACTOR_NOUNS, DESCRIPTORS, DIRECT_VERBS, DIRECTIONS, LIGHT_NOUNS, MOTION_FOR, NEAR_PARTS, PART_NOUNS, REPORTING, TIME_HEADS, UNITS, has, lemma};
+use super::{ParsedWords, TripleDraft};
+use crate::doc::Mention;
+use crate::record::PlaceRelation;
+
+/// The parse as the rules read it: one entry per word.
+struct Tree<'a> {
+    text: &'a str,
+    words: &'a [Range<usize>],
+    low: Vec<String>,
+    upos: Vec<&'a str>,
+    rel: Vec<&'a str>,
+    head: Vec<Option<usize>>,
+    kids: Vec<Vec<usize>>,
+    /// Index into the sentence's mentions of the mention covering each word.
+    mention: Vec<Option<usize>>,
+}
+
+/// People and bodies that act, beyond the military and official ones of `ACTOR_NOUNS`.
+const PEOPLE_NOUNS: &[&str] = &[
+    "teams",
+    "pilgrims",
+    "parents",
+    "defector",
+    "defectors",
+    "members",
+    "member",
+    "players",
+    "player",
+    "students",
+    "student",
+    "teenagers",
+    "girls",
+    "boys",
+    "men",
+    "women",
+    "children",
+    "man",
+    "woman",
+    "boy",
+    "girl",
+    "child",
+    "person",
+    "persons",
+    "fans",
+    "staff",
+    "workers",
+    "worker",
+    "employees",
+    "firefighters",
+    "journalists",
+    "journalist",
+    "reporters",
+    "reporter",
+    "scientists",
+    "astronauts",
+    "astronaut",
+    "crew",
+    "passengers",
+    "travellers",
+    "travelers",
+    "tourists",
+    "visitors",
+    "fishermen",
+    "seekers",
+    "citizens",
+    "voters",
+    "candidates",
+    "candidate",
+    "politicians",
+    "politician",
+    "lawmakers",
+    "senator",
+    "senators",
+    "delegates",
+    "athletes",
+    "family",
+    "families",
+    "couple",
+    "friends",
+    "father",
+    "mother",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "driver",
+    "drivers",
+    "pilot",
+    "pilots",
+    "agents",
+    "agent",
+    "investigators",
+    "prosecutors",
+    "judge",
+    "court",
+    "council",
+    "company",
+    "companies",
+    "firm",
+    "agency",
+    "organization",
+    "organisation",
+    "committee",
+    "parliament",
+    "administration",
+    "department",
+    "municipalities",
+    "municipality",
+    "countries",
+    "nations",
+    "states",
+    "survivors",
+    "victims",
+    "activists",
+    "protestors",
+    "crowds",
+    "thousands",
+    "hundreds",
+    "millions",
+    "dozens",
+    "supporters",
+    "opponents",
+    "leaders",
+    "diplomats",
+    "ambassador",
+    "negotiators",
+    "inspectors",
+    "experts",
+    "doctors",
+    "nurses",
+    "rescuers",
+    "volunteer",
+    "monks",
+    "priests",
+    "bishop",
+    "pope",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "emperor",
+    "chancellor",
+    "premier",
+    "secretary",
+    "spokesmen",
+    "residents",
+    "settlers",
+    "immigrants",
+    "asylum",
+    "shuttle",
+    "ship",
+    "ships",
+    "boat",
+    "boats",
+    "vessel",
+    "vessels",
+    "train",
+    "trains",
+    "bus",
+    "convoy",
+    "plane",
+    "flight",
+    "airline",
+    "carrier",
+    "fleet",
+];
+
+/// Nouns for buildings and sites: "the X station", "X's airport", "the lobby of X" put the action at X.
+const PLACE_NOUNS: &[&str] = &[
+    "station",
+    "building",
+    "office",
+    "offices",
+    "headquarters",
+    "embassy",
+    "consulate",
+    "airport",
+    "port",
+    "harbour",
+    "harbor",
+    "hospital",
+    "hotel",
+    "stadium",
+    "arena",
+    "lobby",
+    "square",
+    "palace",
+    "prison",
+    "school",
+    "university",
+    "church",
+    "mosque",
+    "temple",
+    "market",
+    "bridge",
+    "streets",
+    "street",
+    "center",
+    "centre",
+    "museum",
+    "hall",
+];
+
+/// Verbs whose "to" names a person or an outcome, not a destination ("lost to England", "lie to Daniel").
+const NOT_MOTION_TO: &[&str] = &[
+    "lose",
+    "lie",
+    "speak",
+    "talk",
+    "say",
+    "write",
+    "reply",
+    "respond",
+    "belong",
+    "apologise",
+    "apologize",
+    "explain",
+    "listen",
+    "contribute",
+    "donate",
+    "give",
+    "tell",
+    "report",
+    "object",
+    "react",
+    "admit",
+    "confess",
+    "pray",
+    "compare",
+];
+
+/// Adverbs that complete a motion verb and carry its place ("travel back to", "ran away from").
+const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off", "down", "up", "over", "across", "abroad", "inland", "offshore"];
+
+/// Participles that give their noun a destination ("rockets aimed at", "a ship bound for").
+const TARGET_PARTICIPLES: &[&str] = &["aimed", "bound", "headed", "destined", "targeted", "directed"];
+
+/// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
+const STATIVE: &[&str] = &["lie", "located", "locate", "situate", "situated", "border", "neighbour", "neighbor", "overlook"];
+
+/// Pronouns that name an actor (not "it", "this", "which").
+const ACTOR_PRONOUNS: &[&str] = &["i", "we", "you", "he", "she", "they", "me", "us", "him", "her", "them", "who", "whom"];
+
+/// Relative pronouns that stand for the noun a relative clause modifies.
+const RELATIVE: &[&str] = &["who", "which", "that", "whom"];
+
+impl Tree<'_> {
+    fn base(&self, i: usize) -> &str {
+        self.rel[i].split(':').next().unwrap_or("")
+    }
+
+    fn kids_with<'s>(&'s self, i: usize, rels: &'s [&str]) -> impl Iterator<Item = usize> + 's {
+        self.kids[i].iter().copied().filter(move |&k| rels.contains(&self.rel[k]) || rels.contains(&self.base(k)))
+    }
+
+    fn kid(&self, i: usize, rels: &[&str]) -> Option<usize> {
+        self.kids_with(i, rels).next()
+    }
+
+    fn is_verb(&self, i: usize) -> bool {
+        self.upos[i] == "VERB"
+    }
+
+    /// Case words of `i` ("of", "out of", "according to"), joined in order; for a name, also
+    /// those hanging off its compound or flat parts ("in Washington D.C.").
+    fn case(&self, i: usize) -> String {
+        let mut ws: Vec<usize> = Vec::new();
+        let parts = std::iter::once(i).chain(self.kids_with(i, &["compound", "flat"]).filter(|&k| k < i));
+        for k in parts.flat_map(|p| self.kids_with(p, &["case"]).collect::<Vec<_>>()) {
+            ws.push(k);
+            ws.extend(self.kids_with(k, &["fixed"]));
+        }
+        ws.sort();
+        ws.iter().map(|&k| self.low[k].as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Byte range of words `a..=b`.
+    fn span(&self, a: usize, b: usize) -> Range<usize> {
+        self.words[a].start..self.words[b].end
+    }
+
+    /// The noun phrase headed by `i`: its mention if it is in one, else the head with its
+    /// determiners, modifiers, compounds and "of" complements (no clauses, appositions or conjuncts).
+    fn phrase(&self, i: usize, mentions: &[&Mention]) -> Range<usize> {
+        if let Some(m) = self.mention[i] {
+            return mentions[m].start..mentions[m].end;
+        }
+        let (mut a, mut b) = (i, i);
+        let mut stack = vec![i];
+        while let Some(x) = stack.pop() {
+            for &k in &self.kids[x] {
+                let keep = match self.base(k) {
+                    "det" | "amod" | "compound" | "nummod" | "flat" | "fixed" => true,
+                    "nmod" => self.rel[k] == "nmod:poss" || (k > i && self.case(k) == "of"),
+                    "case" => x != i,
+                    _ => false,
+                };
+                if keep {
+                    a = a.min(k);
+                    b = b.max(k);
+                    stack.push(k);
+                }
+            }
+        }
+        // Never end on punctuation or start on it.
+        while a < b && self.upos[a] == "PUNCT" {
+            a += 1;
+        }
+        while b > a && self.upos[b] == "PUNCT" {
+            b -= 1;
+        }
+        self.span(a, b)
+    }
+}
+
+/// How a place hangs off its clause: the verb, the relation, a qualifier, and where the action
+/// ends when it takes light words with it ("took full control of").
+struct Attachment {
+    verb: usize,
+    relation: PlaceRelation,
+    qualifier: Option<String>,
+    action_end: Option<usize>,
+    /// Words on the path from the place up to the verb (not the object of the action).
+    path: Vec<usize>,
+}
+
+/// The place relation a preposition gives with verb `verb`.
+fn case_relation(case: &str, verb: &str) -> Option<PlaceRelation> {
+    Some(match case {
+        "in" | "at" | "inside" | "within" | "on" | "across" | "throughout" | "aboard" | "in front of" | "over" | "along" => PlaceRelation::At,
+        "to" if has(NOT_MOTION_TO, &lemma(verb)) => return None,
+        "to" | "towards" | "toward" | "into" | "onto" | "up to" => PlaceRelation::To,
+        // "left for Paris"; otherwise "for" names a beneficiary ("a goal for Belgium").
+        "for" if has(MOTION_FOR, &lemma(verb)) => PlaceRelation::To,
+        "from" | "out of" | "away from" => PlaceRelation::From,
+        "near" | "outside" | "around" | "beside" | "by" | "off" | "close to" | "next to" | "near to" | "outside of" | "beyond" => PlaceRelation::Near,
+        _ => return None,
+    })
+}
+
+/// Climbs from the place's head word `p` to the verb of the clause acting on it.
+fn attach(t: &Tree, p: usize) -> Option<Attachment> {
+    let mut x = p;
+    let mut case = t.case(p);
+    let mut qualifier: Option<String> = None;
+    let mut path = vec![p];
+    for _ in 0..8 {
+        let h = t.head[x]?;
+        let hl = t.low[h].as_str();
+        let rel = t.base(x);
+        match rel {
+            // "Gao and Kidal": a conjoined place without its own preposition shares the first one's.
+            "conj" if case.is_empty() && t.mention[h].is_some() => {
+                x = h;
+                case = t.case(h);
+            }
+            // "the rebel stronghold Kidal", "the Gao region".
+            "appos" | "compound" | "flat" if has(DESCRIPTORS, hl) => {
+                x = h;
+                case = t.case(h);
+            }
+            // "went to the East Los Angeles sheriff's station", "the Kabul airport": the place
+            // stands for the building or site it names.
+            "compound" | "nmod"
+                if (rel == "compound" || t.rel[x] == "nmod:poss")
+                    && t.mention[h].is_none()
+                    && (has(PLACE_NOUNS, hl) || (rel == "compound" && t.kid(h, &["nmod:poss"]).is_none() && t.head[h].is_some_and(|g| has(PLACE_NOUNS, &t.low[g])))) =>
+            {
+                x = h;
+                case = t.case(h);
+            }
+            // "to the capital in Kabul": the place names the descriptor's referent.
+            "nmod" if case == "in" && has(DESCRIPTORS, hl) => {
+                x = h;
+                case = t.case(h);
+            }
+            "nmod" | "obl" | "advmod" | "obj" | "nsubj" if (case.is_empty() || case == "of") && h != x => {
+                if rel == "nsubj" {
+                    return None;
+                }
+                if (case == "of" || rel == "compound") && (has(DESCRIPTORS, hl) || has(PLACE_NOUNS, hl)) {
+                    // "the city of Gao", "the locality of Anefis", "the lobby of the … station".
+                    x = h;
+                    case = t.case(h);
+                } else if case == "of" && has(PART_NOUNS, hl) {
+                    // "the outskirts of Anefis".
+                    qualifier = Some(format!("{hl} of"));
+                    x = h;
+                    case = t.case(h);
+                    if has(NEAR_PARTS, hl) && case.is_empty() {
+                        case = "near".into();
+                    }
+                } else if case == "of" && has(DIRECTIONS, hl) {
+                    // "(110 kilometres) south of Anefis".
+                    let mut q = format!("{hl} of");
+                    if let Some(m) = t.kids_with(h, &["obl", "nmod", "obl:npmod", "nmod:npmod"]).find(|&k| has(UNITS, &t.low[k])) {
+                        let n = t.kid(m, &["nummod"]).map(|n| format!("{} ", &t.text[t.words[n].clone()])).unwrap_or_default();
+                        q = format!("{n}{} {q}", t.low[m]);
+                    }
+                    qualifier = Some(q);
+                    x = h;
+                    case = t.case(h);
+                    if case.is_empty() {
+                        case = "near".into();
+                    }
+                } else if case == "of" && has(LIGHT_NOUNS, hl) && t.base(h) == "obj" && t.head[h].is_some_and(|v| t.is_verb(v)) {
+                    // "took (full) control of Anefis": the action runs to the "of".
+                    let verb = t.head[h]?;
+                    let of = t.kid(x, &["case"])?;
+                    path.push(h);
+                    return Some(Attachment { verb, relation: PlaceRelation::At, qualifier, action_end: Some(of), path });
+                } else if rel == "obj" && case.is_empty() && t.is_verb(h) {
+                    // "left Gao", "reached the outskirts of Anefis"; only verbs whose object is a
+                    // place ("defeated Panama" is not).
+                    let l = lemma(hl);
+                    let relation = DIRECT_VERBS.iter().find(|(v, _)| *v == l).map(|(_, r)| *r)?;
+                    return Some(Attachment { verb: h, relation, qualifier, action_end: None, path });
+                } else if rel == "advmod" && t.is_verb(h) && case == "near" {
+                    return Some(Attachment { verb: h, relation: PlaceRelation::Near, qualifier, action_end: None, path });
+                } else {
+                    return None;
+                }
+            }
+            "obl" | "nmod" | "advmod" => {
+                // The verb the relation is read with: the head, or the verb above a noun head.
+                // "fired rounds aimed at a loudspeaker in South Korea", "seized a ship bound for
+                // Syria": the object's target is where the action goes.
+                if t.is_verb(h) && t.rel[h] == "acl" && has(TARGET_PARTICIPLES, hl) && t.head[h].is_some_and(|o| t.base(o) == "obj") {
+                    let obj = t.head[h]?;
+                    let verb = t.head[obj].filter(|&v| t.is_verb(v))?;
+                    path.extend([h, obj]);
+                    return Some(Attachment { verb, relation: PlaceRelation::To, qualifier, action_end: None, path });
+                }
+                let verb = if t.is_verb(h) { h } else { t.head[h].unwrap_or(h) };
+                let relation = case_relation(&case, &t.low[verb])?;
+                if t.is_verb(h) {
+                    return Some(Attachment { verb: h, relation, qualifier, action_end: None, path });
+                }
+                // "traveling back from Florida": through the verb's directional adverb, which
+                // joins the action when it follows the verb closely.
+                // Not "turn his back on Russia", where "back" is a noun the parse took for an adverb.
+                let possessed = h > 0 && t.upos[h - 1] == "PRON" && has(&["his", "her", "its", "their", "my", "our", "your"], &t.low[h - 1]);
+                if t.upos[h] == "ADV" && t.base(h) == "advmod" && has(MOTION_ADVERBS, hl) && t.is_verb(verb) && verb != h && !possessed {
+                    let action_end = (h > verb && h <= verb + 2).then_some(h);
+                    path.push(h);
+                    return Some(Attachment { verb, relation, qualifier, action_end, path });
+                }
+                // "killed 12 soldiers in an ambush near Menaka", "shot down a plane south of
+                // Anefis": through a noun the verb governs.
+                // Not through an "of" oblique, which is an argument rather than a scene ("ruled … of the schools in Livorno").
+                if matches!(t.base(h), "obl" | "obj")
+                    && matches!(t.upos[h], "NOUN" | "PRON")
+                    && t.head[h].is_some_and(|v| t.is_verb(v))
+                    && !has(DESCRIPTORS, hl)
+                    && t.case(h) != "of"
+                {
+                    path.push(h);
+                    return Some(Attachment { verb: t.head[h]?, relation, qualifier, action_end: None, path });
+                }
+                // "celebrated the launch at an event at the Kennedy Space Center": a location of
+                // a located noun is the clause's location (locative only: "on the way to Kidal" is not).
+                if relation == PlaceRelation::At && t.upos[h] == "NOUN" && matches!(t.case(h).as_str(), "at" | "in" | "on") && path.len() < 4 {
+                    path.push(h);
+                    x = h;
+                    case = t.case(h);
+                    continue;
+                }
+                return None;
+            }
+            _ => return None,
+        }
+        path.push(x);
+    }
+    None
+}
+
+/// Whether word `i` can head an actor: a named entity, a personal pronoun, or a noun for people
+/// or a body that acts, alone or through "of" ("millions of pilgrims", "a convoy of its forces").
+fn is_actor(t: &Tree, i: usize) -> bool {
+    if t.rel[i] == "expl" {
+        return false;
+    }
+    if t.mention[i].is_some() {
+        return true;
+    }
+    let w = t.low[i].as_str();
+    match t.upos[i] {
+        "PRON" => has(ACTOR_PRONOUNS, w),
+        "NOUN" | "PROPN" | "NUM" => {
+            has(ACTOR_NOUNS, w)
+                || has(PEOPLE_NOUNS, w)
+                || t.kids_with(i, &["compound", "amod"])
+                    .any(|k| t.mention[k].is_some() && t.upos[i] != "NUM" && has(&["officials", "forces", "troops", "team", "navy", "army", "government", "police"], w))
+                || t.kids_with(i, &["nmod"])
+                    .any(|k| t.case(k) == "of" && (has(ACTOR_NOUNS, &t.low[k]) || has(PEOPLE_NOUNS, &t.low[k]) || t.mention[k].is_some_and(|_| t.upos[k] == "PROPN")))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a verb or its clause is denied ("not", "never", "n't").
+fn negated(t: &Tree, v: usize) -> bool {
+    t.kids_with(v, &["advmod", "neg"]).any(|k| matches!(t.low[k].as_str(), "not" | "never" | "n't" | "n’t" | "no"))
+}
+
+/// The subject of verb `v`, following shared subjects across `conj`, control (`xcomp`) and
+/// relative clauses; None for a passive without an agent. Also returns the verbs climbed.
+fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
+    let mut v = v;
+    let mut controlled = false;
+    let mut by_means = false;
+    for _ in 0..6 {
+        climbed.push(v);
+        if t.kid(v, &["nsubj:pass", "csubj:pass", "aux:pass"]).is_some() {
+            if by_means {
+                return None;
+            }
+            // Raising and adjuncts: "they were found swimming", "was arrested after fleeing" —
+            // the one who swims or flees is the passive's subject.
+            if controlled {
+                return t.kid(v, &["nsubj:pass"]);
+            }
+            // Passive: the agent acts ("turned back by the navy"), else nobody named does. An
+            // agent without "by" is a misparse ("…, and Texas A&M's department").
+            return t.kids_with(v, &["obl:agent", "obl"]).find(|&k| t.case(k) == "by" && (t.rel[k] == "obl:agent" || is_actor(t, k)));
+        }
+        if let Some(s) = t.kid(v, &["nsubj"]) {
+            if has(RELATIVE, &t.low[s]) && t.rel[v] == "acl:relcl" {
+                return t.head[v];
+            }
+            return Some(s);
+        }
+        let Some(h) = t.head[v] else { return fronted_subject(t, v) };
+        controlled = matches!(t.base(v), "xcomp" | "advcl");
+        // "can be avoided by walking from the station": the walker is the passive's unnamed agent.
+        by_means = t.base(v) == "advcl" && t.kids_with(v, &["mark", "case"]).any(|k| t.low[k] == "by");
+        match t.base(v) {
+            "conj" => v = h,
+            "xcomp" => {
+                // Object control ("ordered troops to move") before subject control ("claimed to have stopped").
+                if let Some(o) = t.kid(h, &["obj"]) {
+                    return Some(o);
+                }
+                v = h;
+            }
+            "acl" => return Some(h),
+            // "with the medal going to Poland": an absolute clause has its own subject.
+            "advcl" if t.kids_with(v, &["mark", "case"]).any(|k| matches!(t.low[k].as_str(), "with" | "without")) => return None,
+            // Participial and infinitival adjuncts share the main clause's subject.
+            "advcl" => v = h,
+            "ccomp" | "parataxis" => return fronted_subject(t, v),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A subject the parse missed: an actor right before the verb (adverbs, auxiliaries and
+/// punctuation between), not inside a prepositional phrase ("…, Belgium faced Panama").
+fn fronted_subject(t: &Tree, v: usize) -> Option<usize> {
+    let mut i = v;
+    while i > 0 {
+        i -= 1;
+        match t.upos[i] {
+            "ADV" | "AUX" | "PART" => continue,
+            "NOUN" | "PROPN" | "PRON" => {
+                // The head word of a name spanning several words.
+                let w = t.mention[i].and_then(|m| (0..=i).rev().take_while(|&j| t.mention[j] == Some(m)).find(|&j| t.head[j].is_none_or(|h| t.mention[h] != Some(m)))).unwrap_or(i);
+                let in_pp = t.kid(w, &["case"]).is_some() || !t.case(w).is_empty();
+                return (!in_pp && is_actor(t, w) && !matches!(t.base(w), "nmod" | "obl")).then_some(w);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The subject of the reporting verb a clause is attributed to, if any: the clause is its
+/// `ccomp`/`xcomp`, or the reporting verb hangs off the clause as `parataxis` ("…, the military said").
+fn reporter(t: &Tree, v: usize) -> Option<usize> {
+    let mut c = v;
+    for _ in 0..6 {
+        for k in t.kids_with(c, &["parataxis"]) {
+            if has(REPORTING, &t.low[k]) {
+                return t.kid(k, &["nsubj"]);
+            }
+        }
+        let h = t.head[c]?;
+        if matches!(t.base(c), "ccomp" | "xcomp" | "advcl") && has(REPORTING, &t.low[h]) {
+            return t.kid(h, &["nsubj"]);
+        }
+        if !matches!(t.base(c), "conj" | "xcomp" | "ccomp" | "advcl") {
+            return None;
+        }
+        c = h;
+    }
+    None
+}
+
+/// A time phrase of verb `v`: a temporal oblique ("on Monday", "early this morning").
+fn time_of(t: &Tree, v: usize) -> Option<Range<usize>> {
+    let k = t.kids[v].iter().copied().find(|&k| t.rel[k] == "obl:tmod" || t.rel[k] == "nmod:tmod" || (t.base(k) == "obl" && has(TIME_HEADS, &t.low[k])))?;
+    let (mut a, mut b) = (k, k);
+    let mut stack = vec![k];
+    while let Some(x) = stack.pop() {
+        for &c in &t.kids[x] {
+            if matches!(t.base(c), "case" | "det" | "amod" | "advmod" | "compound" | "nummod" | "nmod") && t.upos[c] != "PUNCT" {
+                a = a.min(c);
+                b = b.max(c);
+                stack.push(c);
+            }
+        }
+    }
+    Some(t.span(a, b))
+}
+
+/// The sentence's triples, one at most per place mention.
+pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleDraft> {
+    let n = p.words.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let (s0, s1) = (p.words[0].start, p.words[n - 1].end);
+    let ms: Vec<&Mention> = mentions.iter().filter(|m| m.start >= s0 && m.end <= s1 && m.start < m.end).collect();
+    let mut kids = vec![Vec::new(); n];
+    let head: Vec<Option<usize>> = p.parse.heads.iter().map(|&h| h.checked_sub(1)).collect();
+    for (d, h) in head.iter().enumerate() {
+        if let Some(h) = *h {
+            kids[h].push(d);
+        }
+    }
+    let mention = p.words.iter().map(|w| ms.iter().position(|m| m.start <= w.start && w.end <= m.end)).collect();
+    let t = Tree {
+        text,
+        words: p.words,
+        low: p.words.iter().map(|w| text[w.clone()].to_lowercase().replace('’', "'")).collect(),
+        upos: p.parse.upos.iter().map(|&u| p.labels.upos[u as usize].as_str()).collect(),
+        rel: p.parse.rels.iter().map(|&r| p.labels.deprels[r as usize].as_str()).collect(),
+        head,
+        kids,
+        mention,
+    };
+    let mut out: Vec<TripleDraft> = Vec::new();
+    for (mi, m) in ms.iter().enumerate() {
+        if m.label != "LOC" {
+            continue;
+        }
+        // The mention's head word: the first of its words whose head lies outside it.
+        let words: Vec<usize> = (0..n).filter(|&i| t.mention[i] == Some(mi)).collect();
+        let Some(&ph) = words.iter().find(|&&i| t.head[i].is_none_or(|h| t.mention[h] != Some(mi))) else { continue };
+        let Some(att) = attach(&t, ph) else { continue };
+        // A phrase after a control verb's complement belongs to the complement, whatever the
+        // parse says ("required the team to travel … to the capital in Kabul").
+        let top = att.path.last().copied().unwrap_or(ph);
+        let v = t.kids_with(att.verb, &["xcomp"]).filter(|&x| att.verb < x && x < top && t.head[top] == Some(att.verb) && t.is_verb(x)).last().unwrap_or(att.verb);
+        if has(REPORTING, &t.low[v]) || t.mention[v].is_some() {
+            continue;
+        }
+        let mut climbed = Vec::new();
+        let Some(subj) = subject(&t, v, &mut climbed) else { continue };
+        // Places do not act on places ("the city of Gao, which lies southwest of Kidal").
+        if t.mention[subj] == Some(mi) || !is_actor(&t, subj) || has(DESCRIPTORS, &t.low[subj]) || has(STATIVE, &lemma(&t.low[v])) {
+            continue;
+        }
+        let actor = t.phrase(subj, &ms);
+        // A place inside the actor's own name or description ("the Municipality of Livorno").
+        if actor.start < m.end && m.start < actor.end {
+            continue;
+        }
+        // The action: the verb with its particle, or up to the light noun's "of".
+        let mut end = v;
+        if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2) {
+            end = prt;
+        }
+        let mut lem = lemma(&t.low[v]);
+        if end != v {
+            lem = format!("{lem} {}", t.low[end]);
+        }
+        if let Some(e) = att.action_end.filter(|&e| t.upos[e] == "ADV") {
+            // "traveling back from": the adverb, and the place's preposition right after it.
+            lem = format!("{lem} {}", t.low[e]);
+            end = end.max(e);
+            if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c == e + 1) {
+                lem = format!("{lem} {}", t.low[c]);
+                end = c;
+            }
+        } else if let Some(of) = att.action_end {
+            end = end.max(of);
+            let light = att.path.last().copied().unwrap_or(v);
+            lem = format!("{lem} {} of", t.low[light]);
+        } else if att.relation == PlaceRelation::To {
+            // Motion "to" keeps its preposition when it follows closely ("heading towards").
+            if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c > end && c <= end + 3 && att.path.len() == 1) {
+                lem = format!("{lem} {}", t.low[c]);
+                end = c;
+            }
+        }
+        let action = t.span(v, end);
+        let object = t.kid(v, &["obj"]).filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC")).map(|o| t.phrase(o, &ms));
+        let negated = climbed.iter().any(|&c| negated(&t, c));
+        let attributed_to = climbed.iter().find_map(|&c| reporter(&t, c)).map(|r| t.phrase(r, &ms));
+        let score = m.score * t.mention[subj].map_or(1.0, |s| ms[s].score);
+        let d = TripleDraft {
+            actor,
+            action,
+            lemma: Some(lem),
+            place: m.start..m.end,
+            relation: att.relation,
+            qualifier: att.qualifier,
+            negated,
+            object,
+            time: time_of(&t, v),
+            attributed_to,
+            score,
+        };
+        if !out.iter().any(|o| o.actor == d.actor && o.action == d.action && o.place == d.place) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Parse;
+    use crate::parse::SyntaxLabels;
+
+    /// Runs the rules on a hand-parsed sentence: `rows` are `word UPOS head relation` lines (the
+    /// text is the words joined by spaces) and `ents` (phrase, label) its mentions.
+    fn run(rows: &str, ents: &[(&str, &str)]) -> (String, Vec<TripleDraft>) {
+        let rows: Vec<Vec<&str>> = rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| l.split_whitespace().collect()).collect();
+        let text = rows.iter().map(|r| r[0]).collect::<Vec<_>>().join(" ");
+        let mut words = Vec::new();
+        let mut at = 0;
+        for r in &rows {
+            words.push(at..at + r[0].len());
+            at += r[0].len() + 1;
+        }
+        let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
+        let id = |list: &mut Vec<String>, s: &str| {
+            list.iter().position(|x| x == s).unwrap_or_else(|| {
+                list.push(s.to_string());
+                list.len() - 1
+            }) as u16
+        };
+        let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
+        for r in &rows {
+            parse.upos.push(id(&mut labels.upos, r[1]));
+            parse.heads.push(r[2].parse().unwrap());
+            parse.rels.push(id(&mut labels.deprels, r[3]));
+        }
+        let mentions: Vec<Mention> = ents
+            .iter()
+            .map(|(p, l)| {
+                let s = text.find(p).unwrap_or_else(|| panic!("{p} not in {text}"));
+                Mention { start: s, end: s + p.len(), label: l.to_string(), score: 0.9 }
+            })
+            .collect();
+        let out = extract(&text, &ParsedWords { words: &words, parse: &parse, labels: &labels }, &mentions);
+        (text, out)
+    }
+
+    fn show(text: &str, d: &TripleDraft) -> String {
+        format!("{} | {} | {} | {:?}", &text[d.actor.clone()], &text[d.action.clone()], &text[d.place.clone()], d.relation)
+    }
+
+    fn show_all(text: &str, out: &[TripleDraft]) -> Vec<String> {
+        out.iter().map(|d| show(text, d)).collect()
+    }
+
+    #[test]
+    fn light_verb_object_and_reporter() {
+        // "Malian armed forces took full control of the locality of Anefis early this morning, the military said"
+        let (text, out) = run(
+            "Malian ADJ 3 amod\n armed VERB 3 amod\n forces NOUN 4 nsubj\n took VERB 0 root\n full ADJ 6 amod\n control NOUN 4 obj\n of ADP 9 case\n the DET 9 det\n locality NOUN 6 nmod\n of ADP 11 case\n Anefis PROPN 9 nmod\n early ADV 14 advmod\n this DET 14 det\n morning NOUN 4 obl:tmod\n , PUNCT 18 punct\n the DET 17 det\n military NOUN 18 nsubj\n said VERB 4 parataxis",
+            &[("Malian armed forces", "ORG"), ("Anefis", "LOC")],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        let d = &out[0];
+        assert_eq!(show(&text, d), "Malian armed forces | took full control of | Anefis | At");
+        assert_eq!(d.lemma.as_deref(), Some("take control of"));
+        assert_eq!(&text[d.time.clone().unwrap()], "early this morning");
+        assert_eq!(&text[d.attributed_to.clone().unwrap()], "the military");
+        assert!(!d.negated);
+    }
+
+    #[test]
+    fn control_conjunction_direction_and_object() {
+        // "The rebels claimed to have stopped the advance and shot down an army plane south of Anefis"
+        let (text, out) = run(
+            "The DET 2 det\n rebels NOUN 3 nsubj\n claimed VERB 0 root\n to PART 6 mark\n have AUX 6 aux\n stopped VERB 3 xcomp\n the DET 8 det\n advance NOUN 6 obj\n and CCONJ 10 cc\n shot VERB 6 conj\n down ADP 10 compound:prt\n an DET 14 det\n army NOUN 14 compound\n plane NOUN 10 obj\n south ADV 10 advmod\n of ADP 17 case\n Anefis PROPN 15 obl",
+            &[("Anefis", "LOC")],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        let d = &out[0];
+        assert_eq!(show(&text, d), "The rebels | shot down | Anefis | Near");
+        assert_eq!(d.qualifier.as_deref(), Some("south of"));
+        assert_eq!(&text[d.object.clone().unwrap()], "an army plane");
+        assert_eq!(&text[d.attributed_to.clone().unwrap()], "The rebels");
+    }
+
+    #[test]
+    fn negation_motion_preposition_and_descriptor() {
+        // "We are not going directly to Kidal" / "An army convoy left the city of Gao on Monday"
+        let (text, out) =
+            run("We PRON 4 nsubj\n are AUX 4 aux\n not PART 4 advmod\n going VERB 0 root\n directly ADV 7 advmod\n to ADP 7 case\n Kidal PROPN 4 obl", &[("Kidal", "LOC")]);
+        assert_eq!(show(&text, &out[0]), "We | going directly to | Kidal | To");
+        assert!(out[0].negated);
+        let (text, out) = run(
+            "An DET 3 det\n army NOUN 3 compound\n convoy NOUN 4 nsubj\n left VERB 0 root\n the DET 6 det\n city NOUN 4 obj\n of ADP 8 case\n Gao PROPN 6 nmod\n on ADP 10 case\n Monday PROPN 4 obl:tmod",
+            &[("Gao", "LOC")],
+        );
+        assert_eq!(show(&text, &out[0]), "An army convoy | left | Gao | From");
+        assert_eq!(&text[out[0].time.clone().unwrap()], "on Monday");
+    }
+
+    #[test]
+    fn no_triple_for_a_place_outside_the_clause_or_without_an_agent() {
+        // "The army took a town on the way to Kidal": Kidal only names where the way leads.
+        let (_, out) = run(
+            "The DET 2 det\n army NOUN 3 nsubj\n took VERB 0 root\n a DET 5 det\n town NOUN 3 obj\n on ADP 8 case\n the DET 8 det\n way NOUN 5 nmod\n to ADP 10 case\n Kidal PROPN 8 nmod",
+            &[("Kidal", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+        // "He was elected in Kowloon": passive, no agent.
+        let (_, out) = run("He PRON 3 nsubj:pass\n was AUX 3 aux:pass\n elected VERB 0 root\n in ADP 5 case\n Kowloon PROPN 3 obl", &[("Kowloon", "LOC")]);
+        assert!(out.is_empty(), "{out:?}");
+        // "The boat was turned back to Malaysia by the navy": the agent acts.
+        let (text, out) = run(
+            "The DET 2 det\n boat NOUN 4 nsubj:pass\n was AUX 4 aux:pass\n turned VERB 0 root\n back ADV 4 advmod\n to ADP 7 case\n Malaysia PROPN 4 obl\n by ADP 10 case\n the DET 10 det\n navy NOUN 4 obl:agent",
+            &[("Malaysia", "LOC")],
+        );
+        assert_eq!(show(&text, &out[0]), "the navy | turned back to | Malaysia | To");
+    }
+
+    #[test]
+    fn relative_clause_and_conjoined_places() {
+        // "Troops who moved into Ansongo and Gao"
+        let (text, out) = run(
+            "Troops NOUN 0 root\n who PRON 3 nsubj\n moved VERB 1 acl:relcl\n into ADP 5 case\n Ansongo PROPN 3 obl\n and CCONJ 7 cc\n Gao PROPN 5 conj",
+            &[("Ansongo", "LOC"), ("Gao", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["Troops | moved into | Ansongo | To", "Troops | moved | Gao | To"]);
+    }
+
+    #[test]
+    fn adjunct_subjects_directional_adverbs_and_coasts() {
+        // "After traveling back from Florida, Montalvo walked in": the adjunct shares the subject
+        // and its adverb joins the action.
+        let (text, out) = run(
+            "After SCONJ 2 mark\n traveling VERB 8 advcl\n back ADV 2 advmod\n from ADP 5 case\n Florida PROPN 3 obl\n , PUNCT 2 punct\n Montalvo PROPN 8 nsubj\n walked VERB 0 root\n in ADV 8 advmod",
+            &[("Florida", "LOC"), ("Montalvo", "PER")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["Montalvo | traveling back from | Florida | From"]);
+        assert_eq!(out[0].lemma.as_deref(), Some("travel back from"));
+        // "not to turn his back on Russia": a noun misread as the adverb.
+        let (_, out) = run("They PRON 2 nsubj\n turn VERB 0 root\n his PRON 2 iobj\n back ADV 2 advmod\n on ADP 6 case\n Russia PROPN 4 obl", &[("Russia", "LOC")]);
+        assert!(out.is_empty(), "{out:?}");
+        // "They were found swimming along the coast of Aceh": an adjunct of a passive is done by
+        // its subject, and the coast is a part of the place.
+        let (text, out) = run(
+            "They PRON 3 nsubj:pass\n were AUX 3 aux:pass\n found VERB 0 root\n swimming VERB 3 advcl\n along ADP 7 case\n the DET 7 det\n coast NOUN 4 obl\n of ADP 9 case\n Aceh PROPN 7 nmod",
+            &[("Aceh", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["They | swimming | Aceh | At"]);
+        assert_eq!(out[0].qualifier.as_deref(), Some("coast of"));
+        // "The crowds can be avoided by walking from Shandao Station": the walker is unnamed.
+        let (_, out) = run(
+            "The DET 2 det\n crowds NOUN 5 nsubj:pass\n can AUX 5 aux\n be AUX 5 aux:pass\n avoided VERB 0 root\n by SCONJ 7 mark\n walking VERB 5 advcl\n from ADP 10 case\n Shandao PROPN 10 compound\n Station PROPN 7 obl",
+            &[("Shandao Station", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn phrases_after_a_control_complement_and_misparsed_agents() {
+        // "Visas required the team to travel to the capital in Kabul", with the destination
+        // misattached to "required": it belongs to "travel", done by the object.
+        let (text, out) = run(
+            "Visas NOUN 2 nsubj\n required VERB 0 root\n the DET 4 det\n team NOUN 2 obj\n to PART 6 mark\n travel VERB 2 xcomp\n to ADP 9 case\n the DET 9 det\n capital NOUN 2 obl\n in ADP 11 case\n Kabul PROPN 9 nmod",
+            &[("Kabul", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["the team | travel | Kabul | To"]);
+        // "Simulators will be given to Chicago and the department": an "agent" without "by" is
+        // not one, and the passive has no actor.
+        let (_, out) = run(
+            "Simulators NOUN 4 nsubj:pass\n will AUX 4 aux\n be AUX 4 aux:pass\n given VERB 0 root\n to ADP 6 case\n Chicago PROPN 4 obl\n and CCONJ 9 cc\n the DET 9 det\n department NOUN 4 obl:agent",
+            &[("Chicago", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+        // "The court ruled of the schools in Livorno": not a scene of the ruling.
+        let (_, out) = run(
+            "The DET 2 det\n court NOUN 3 nsubj\n ruled VERB 0 root\n of ADP 6 case\n the DET 6 det\n schools NOUN 3 obl\n in ADP 8 case\n Livorno PROPN 6 nmod",
+            &[("Livorno", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn the_object_target_is_the_destination() {
+        // "North Korea fired rounds aimed at a loudspeaker in South Korea"
+        let (text, out) = run(
+            "North PROPN 2 compound\n Korea PROPN 3 nsubj\n fired VERB 0 root\n rounds NOUN 3 obj\n aimed VERB 4 acl\n at ADP 8 case\n a DET 8 det\n loudspeaker NOUN 5 obl\n in ADP 11 case\n South PROPN 11 compound\n Korea PROPN 5 obl",
+            &[("North Korea", "LOC"), ("South Korea", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["North Korea | fired | South Korea | To"]);
+        // The object holds the place, so it is not repeated as one.
+        assert!(out[0].object.is_none());
+    }
+}

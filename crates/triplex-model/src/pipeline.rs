@@ -1,0 +1,400 @@
+//! Composes the stages — read, segment, words, NER, actor phrases, triples, records — and owns all
+//! parallelism: rayon over documents for the text stages, candle's threads for the model.
+
+use crate::model::TokenTagger;
+use crate::model::bert::{BertTagger, Isa, WeightFormat};
+use crate::ner::{SentenceScores, SentenceWindows, Tagger, WordTag};
+use crate::tokenize::WordPieces;
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Instant;
+use triplex_core::Mention;
+use triplex_core::Parse;
+use triplex_core::conllu::{self, Token};
+use triplex_core::merge_actor_phrases;
+use triplex_core::reader::Document;
+use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
+use triplex_core::resolve_mentions;
+use triplex_core::sentences;
+use triplex_core::split_words;
+use triplex_core::{ParsedWords, extract_triples};
+
+/// Running totals for the end-of-run summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    pub documents: usize,
+    pub errors: usize,
+    pub entities: usize,
+    pub triples: usize,
+    pub words: usize,
+    pub bytes: usize,
+    /// Wall-clock seconds per stage.
+    pub times: StageTimes,
+}
+
+/// Wall-clock seconds spent in each stage (text stages run in parallel across documents).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct StageTimes {
+    pub read: f64,
+    pub segment: f64,
+    pub tokenize: f64,
+    pub model: f64,
+    pub rules: f64,
+    pub write: f64,
+}
+
+impl StageTimes {
+    fn add(&mut self, o: &StageTimes) {
+        self.read += o.read;
+        self.segment += o.segment;
+        self.tokenize += o.tokenize;
+        self.model += o.model;
+        self.rules += o.rules;
+        self.write += o.write;
+    }
+}
+
+impl Totals {
+    fn merge(&mut self, o: &Totals) {
+        self.documents += o.documents;
+        self.errors += o.errors;
+        self.entities += o.entities;
+        self.triples += o.triples;
+        self.words += o.words;
+        self.bytes += o.bytes;
+        self.times.add(&o.times);
+    }
+
+    fn add(&mut self, rec: &Record, words: usize, bytes: usize) {
+        self.documents += 1;
+        self.errors += usize::from(rec.status == Status::Error);
+        self.entities += rec.entities.len();
+        self.triples += rec.triples.len();
+        self.words += words;
+        self.bytes += bytes;
+    }
+}
+
+/// Everything a run is configured with, validated once (by the CLI, or by a library user).
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Model directory: config.json with id2label, tokenizer.json, model.safetensors.
+    pub model_dir: PathBuf,
+    /// Weight format of the encoder's matmuls (default: int8 where the CPU has AVX-512 VNNI).
+    pub weights: WeightFormat,
+    /// Kernel path of the f32 parts (default: the widest the CPU runs).
+    pub kernels: Isa,
+    /// Sentences per model batch.
+    pub batch_size: usize,
+    /// Worker threads (None: all cores).
+    pub threads: Option<usize>,
+    /// Also render each record's sentences as CoNLL-U (`Record::conllu`); needs syntax heads.
+    pub emit_conllu: bool,
+}
+
+impl PipelineConfig {
+    /// The defaults for a model directory: default kernels, batches of 32, all cores, records only.
+    pub fn new(model_dir: impl Into<PathBuf>) -> Result<Self> {
+        Ok(PipelineConfig { model_dir: model_dir.into(), weights: WeightFormat::parse("")?, kernels: Isa::best(), batch_size: 32, threads: None, emit_conllu: false })
+    }
+}
+
+/// The loaded model and the settings of a run.
+pub struct Pipeline {
+    model: Box<dyn TokenTagger>,
+    pieces: WordPieces,
+    batch_size: usize,
+    emit_conllu: bool,
+    /// The pool every stage runs on (None: rayon's global pool).
+    pool: Option<rayon::ThreadPool>,
+}
+
+/// A document split for tagging: sentence byte ranges, and each sentence's word byte ranges.
+struct Prepared {
+    sentences: Vec<Range<usize>>,
+    words: Vec<Vec<Range<usize>>>,
+}
+
+impl Pipeline {
+    /// Loads the configured model and starts the thread pool.
+    pub fn load(config: &PipelineConfig) -> Result<Self> {
+        let dir = &config.model_dir;
+        if !dir.is_dir() {
+            bail!("model directory {} does not exist", dir.display());
+        }
+        for f in ["config.json", "tokenizer.json", "model.safetensors"] {
+            if !dir.join(f).is_file() {
+                bail!("model directory {} has no {f}", dir.display());
+            }
+        }
+        let model = BertTagger::load_dir_with(dir, config.weights, config.kernels)?;
+        if config.emit_conllu && model.syntax_labels().is_none() {
+            bail!("CoNLL-U output needs a model with syntax heads; {} has none (see `triplex train syntax`)", dir.display());
+        }
+        let pieces = WordPieces::from_file(&dir.join("tokenizer.json"))?;
+        let mut p = Self::new(Box::new(model), pieces, config.batch_size);
+        p.emit_conllu = config.emit_conllu;
+        if let Some(n) = config.threads {
+            if n == 0 {
+                bail!("threads must be at least 1");
+            }
+            p.pool = Some(rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start the thread pool")?);
+        }
+        Ok(p)
+    }
+
+    /// A pipeline over any tagging backend, on rayon's global pool, records only.
+    pub fn new(model: Box<dyn TokenTagger>, pieces: WordPieces, batch_size: usize) -> Self {
+        Pipeline { model, pieces, batch_size, emit_conllu: false, pool: None }
+    }
+
+    /// Runs `f` on the pipeline's thread pool.
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
+
+    pub fn tagger_model(&self) -> &dyn TokenTagger {
+        self.model.as_ref()
+    }
+
+    pub fn word_pieces(&self) -> &WordPieces {
+        &self.pieces
+    }
+
+    pub fn model_name(&self) -> &str {
+        self.model.name()
+    }
+
+    /// Processes a chunk of documents into one record each, in input order: the text stages run
+    /// in parallel over documents, the model over all the chunk's sentences batched by length.
+    pub fn process(&self, docs: Vec<Document>) -> (Vec<Record>, Totals) {
+        let mut times = StageTimes::default();
+        let tagger = Tagger::new(self.model.as_ref(), &self.pieces, self.batch_size);
+        let clock = Instant::now();
+        let prepared: Vec<Option<Prepared>> = docs.par_iter().map(|d| d.text.as_ref().ok().map(|t| prepare(t))).collect();
+        times.segment = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let windows: Vec<Option<Result<Vec<SentenceWindows>>>> = docs
+            .par_iter()
+            .zip(&prepared)
+            .map(|(d, p)| {
+                let (Ok(text), Some(p)) = (&d.text, p) else { return None };
+                Some(p.words.iter().map(|ws| tagger.windows(&ws.iter().map(|w| &text[w.clone()]).collect::<Vec<_>>())).collect())
+            })
+            .collect();
+        times.tokenize = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        // Every sentence of the chunk goes to the model together; each document keeps its range.
+        let mut ranges = Vec::with_capacity(docs.len());
+        let mut all = Vec::new();
+        // Why a document could not be tokenized, if it could not.
+        let mut failed = Vec::with_capacity(docs.len());
+        for w in windows {
+            let start = all.len();
+            match w {
+                Some(Ok(w)) => {
+                    all.extend(w);
+                    failed.push(None);
+                }
+                Some(Err(e)) => failed.push(Some(format!("{e:#}"))),
+                None => failed.push(None),
+            }
+            ranges.push(start..all.len());
+        }
+        let scored = tagger.score(&all);
+        times.model = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        // Each document's sentence scores, or why the model failed on the chunk.
+        let (scores, model_error): (Vec<Vec<SentenceScores>>, Option<String>) = match scored {
+            Ok(s) => {
+                let mut it = s.into_iter();
+                (ranges.iter().map(|r| it.by_ref().take(r.len()).collect()).collect(), None)
+            }
+            Err(e) => (ranges.iter().map(|_| Vec::new()).collect(), Some(format!("{e:#}"))),
+        };
+        let out: Vec<(Record, usize, usize)> = docs
+            .into_par_iter()
+            .zip(prepared)
+            .zip(scores)
+            .zip(failed)
+            .map(|(((doc, prep), scores), failed)| {
+                let failed = failed.or_else(|| model_error.clone());
+                let bytes = doc.text.as_ref().map_or(0, |t| t.len());
+                match (doc.text, prep, failed) {
+                    (Err(e), _, _) => (Record::error(doc.id, doc.meta, e.kind, e.message), 0, bytes),
+                    (Ok(_), _, Some(msg)) => (Record::error(doc.id, doc.meta, "model_error", msg), 0, bytes),
+                    (Ok(text), Some(prep), None) => {
+                        let nwords = prep.words.iter().map(Vec::len).sum();
+                        let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
+                        (build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.emit_conllu), nwords, bytes)
+                    }
+                    (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
+                }
+            })
+            .collect();
+        times.rules = clock.elapsed().as_secs_f64();
+        let mut totals = Totals { times, ..Totals::default() };
+        let records = out
+            .into_iter()
+            .map(|(rec, words, bytes)| {
+                totals.add(&rec, words, bytes);
+                rec
+            })
+            .collect();
+        (records, totals)
+    }
+}
+
+fn prepare(text: &str) -> Prepared {
+    let sentences = sentences(text);
+    let words = sentences.iter().map(|s| split_words(&text[s.clone()]).into_iter().map(|w| w.start + s.start..w.end + s.start).collect()).collect();
+    Prepared { sentences, words }
+}
+
+/// The document's sentences in CoNLL-U: `# newdoc id`, `# sent_id = ID-N`, `# text`, then per
+/// word its predicted UPOS, head and relation; MISC holds the word's tag in the record's entities
+/// (`NER=B-LOC`), its code-point range in the document (`TokenRange=start:end`) and `SpaceAfter=No`.
+fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], parses: &[Option<Parse>], tagger: &Tagger, idx: &CharIndex) -> String {
+    let syn = tagger.model.syntax_labels();
+    // Mentions by start, so each word's is found by binary search (they do not overlap).
+    let mut by_start: Vec<&Mention> = mentions.iter().collect();
+    by_start.sort_by_key(|m| m.start);
+    let tag = |w: &Range<usize>| match by_start.partition_point(|m| m.start <= w.start).checked_sub(1).map(|i| by_start[i]).filter(|m| w.end <= m.end) {
+        Some(m) if m.start == w.start => format!("B-{}", m.label),
+        Some(m) => format!("I-{}", m.label),
+        None => "O".to_string(),
+    };
+    let mut sentences = Vec::with_capacity(prep.sentences.len());
+    for (si, (s, words)) in prep.sentences.iter().zip(&prep.words).enumerate() {
+        let mut comments = vec![format!("# sent_id = {id}-{}", si + 1), format!("# text = {}", text[s.clone()].split_whitespace().collect::<Vec<_>>().join(" "))];
+        if si == 0 {
+            comments.insert(0, format!("# newdoc id = {id}"));
+        }
+        let tokens = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let (upos, head, deprel) = match (&parses[si], syn) {
+                    (Some(p), Some(l)) => (l.upos[p.upos[i] as usize].clone(), p.heads[i], l.deprels[p.rels[i] as usize].clone()),
+                    _ => ("_".to_string(), 0, "_".to_string()),
+                };
+                let mut misc = vec![format!("NER={}", tag(w)), format!("TokenRange={}:{}", idx.char_of(w.start), idx.char_of(w.end))];
+                if words.get(i + 1).is_some_and(|n| n.start == w.end) {
+                    misc.push("SpaceAfter=No".into());
+                }
+                Token {
+                    id: i + 1,
+                    form: text[w.clone()].to_string(),
+                    lemma: "_".into(),
+                    upos,
+                    xpos: "_".into(),
+                    feats: "_".into(),
+                    head,
+                    deprel,
+                    deps: "_".into(),
+                    misc: misc.join("|"),
+                }
+            })
+            .collect();
+        sentences.push(conllu::Sentence { comments, tokens });
+    }
+    conllu::write_conllu(&sentences)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_record(
+    id: String,
+    meta: serde_json::Map<String, serde_json::Value>,
+    text: &str,
+    prep: &Prepared,
+    tags: &[Vec<WordTag>],
+    parses: &[Option<Parse>],
+    tagger: &Tagger,
+    conllu: bool,
+) -> Record {
+    let mut mentions = Vec::new();
+    for (words, tags) in prep.words.iter().zip(tags) {
+        for span in tagger.spans(tags) {
+            mentions.push(Mention { start: words[span.start].start, end: words[span.end - 1].end, label: span.label, score: span.score });
+        }
+    }
+    let mentions = merge_actor_phrases(text, resolve_mentions(text, mentions));
+    let idx = CharIndex::new(text);
+    let entities = mentions
+        .iter()
+        .map(|m| {
+            let s = idx.span(text, m.start, m.end);
+            Entity { text: s.text, label: m.label.clone(), start: s.start, end: s.end, score: Some(round4(m.score)), optional: false }
+        })
+        .collect();
+    let labels = tagger.model.syntax_labels();
+    let mut triples = Vec::new();
+    for (si, s) in prep.sentences.iter().enumerate() {
+        let parsed = match (&parses[si], labels) {
+            (Some(parse), Some(labels)) => Some(ParsedWords { words: &prep.words[si], parse, labels }),
+            _ => None,
+        };
+        for d in extract_triples(text, s, parsed, &mentions) {
+            let span = |r: &Range<usize>| idx.span(text, r.start, r.end);
+            let mut action = span(&d.action);
+            action.lemma = d.lemma.clone();
+            triples.push(Triple {
+                actor: span(&d.actor),
+                action,
+                place: span(&d.place),
+                place_relation: d.relation,
+                place_qualifier: d.qualifier.clone(),
+                negated: d.negated,
+                object: d.object.as_ref().map(span),
+                time: d.time.as_ref().map(span),
+                attributed_to: d.attributed_to.as_ref().map(span),
+                score: Some(round4(d.score)),
+                sentence: Some(SentenceRange { start: idx.char_of(s.start), end: idx.char_of(s.end) }),
+                optional: false,
+            });
+        }
+    }
+    let conllu = conllu.then(|| conllu_block(&id, text, prep, &mentions, parses, tagger, &idx));
+    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, conllu }
+}
+
+/// Scores are rounded so that output stays byte-identical across thread counts and machines.
+fn round4(x: f32) -> f32 {
+    (x * 10000.0).round() / 10000.0
+}
+
+/// Runs extraction over a whole document stream, calling `sink` for each record in input order
+/// and `end_chunk` with the running totals after each chunk (to commit, flush and show progress).
+pub fn run(
+    pipeline: &Pipeline,
+    docs: impl Iterator<Item = Document>,
+    chunk_docs: usize,
+    mut sink: impl FnMut(&Record) -> Result<()>,
+    mut end_chunk: impl FnMut(&Totals) -> Result<()>,
+) -> Result<Totals> {
+    let mut totals = Totals::default();
+    let mut docs = docs;
+    loop {
+        let clock = Instant::now();
+        let chunk: Vec<Document> = docs.by_ref().take(chunk_docs.max(1)).collect();
+        let read = clock.elapsed().as_secs_f64();
+        if chunk.is_empty() {
+            break;
+        }
+        let (records, mut t) = pipeline.install(|| pipeline.process(chunk));
+        let clock = Instant::now();
+        for r in &records {
+            sink(r).context("cannot write output")?;
+        }
+        t.times.read = read;
+        t.times.write = clock.elapsed().as_secs_f64();
+        totals.merge(&t);
+        end_chunk(&totals).context("cannot write output")?;
+    }
+    Ok(totals)
+}
