@@ -9,7 +9,8 @@ Rules:
   Predicted ids absent from gold are ignored (listed under "warnings"); a repeated
   predicted id: the first record counts.
 - Entity fits: same label and identical (strict) or overlapping (lenient) spans.
-  Triple fits: actor, action and place each identical (strict) or overlapping (lenient).
+  Triple fits: actor, action and place each identical (strict) or overlapping (lenient); a null
+  actor fits only a null actor.
   Spans overlap when they share a code point or are equal.
 - Matching, per document: predictions in order of (start, end, input position), each taking
   the first still-free gold in the same order that fits, required gold before optional gold.
@@ -52,7 +53,7 @@ def ent_extent(e):
 
 
 def tri_extent(t):
-    parts = [t["actor"], t["action"], t["place"]]
+    parts = [x for x in (t["actor"], t["action"], t["place"]) if x is not None]
     return (min(p["start"] for p in parts), max(p["end"] for p in parts))
 
 
@@ -67,6 +68,11 @@ def ent_fits(strict):
 def tri_fits(strict):
     def fits(p, g):
         for role in ("actor", "action", "place"):
+            if p[role] is None or g[role] is None:
+                # A null actor matches only a null actor (spec v2).
+                if p[role] is not g[role] and (p[role] is None) != (g[role] is None):
+                    return False
+                continue
             a, b = span(p[role]), span(g[role])
             if (a != b) if strict else (not share(a, b)):
                 return False

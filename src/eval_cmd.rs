@@ -7,22 +7,28 @@ use std::process::ExitCode;
 use triplex_core::conll::{read_conll, to_iob2, write_predictions};
 use triplex_core::conllu::{read_conllu, score_parse, write_conllu};
 use triplex_core::eval::{errors, read_jsonl, render_errors, render_table, score_conll, score_records};
+use triplex_core::events::{read_event_gold, score_events};
 use triplex_core::reader::Document;
 use triplex_core::record::Record;
 use triplex_core::resolve_conll_tags;
-use triplex_model::Pipeline;
 use triplex_model::parse_treebank;
 use triplex_model::predict_tags;
+use triplex_model::{Pipeline, run};
 
 #[derive(Args)]
-#[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll", "conllu"]))]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["gold", "conll", "conllu", "events"]))]
 pub struct EvalArgs {
     /// Gold JSON Lines records (with `text`; items may be marked `"optional": true`).
     #[arg(long)]
     gold: Option<PathBuf>,
     /// Predicted records; without it, extraction runs on the gold texts.
-    #[arg(long, requires = "gold")]
+    #[arg(long)]
     pred: Option<PathBuf>,
+    /// Event-place gold (`{"id", "text", "events": [{"verb", "places"}]}` per line, as
+    /// shared/data/event_location): scores event-place recall and place precision as the spec's
+    /// Scoring section defines them.
+    #[arg(long)]
+    events: Option<PathBuf>,
     /// A CoNLL-2003-style file (token first, NER tag last, IOB1 or IOB2): tags its tokens and scores as conlleval.
     #[arg(long)]
     conll: Option<PathBuf>,
@@ -51,7 +57,7 @@ pub struct EvalArgs {
     /// List false positives and false negatives with their sentence.
     #[arg(long)]
     errors: bool,
-    /// Exit with code 3 when the headline F1 is below this (lenient triple F1, or entity F1 without triples; strict F1 for --conll; LAS for --conllu).
+    /// Exit with code 3 when the headline figure is below this (lenient triple F1, or entity F1 without triples; strict F1 for --conll; LAS for --conllu; event-place recall for --events).
     #[arg(long)]
     min_f1: Option<f64>,
     #[arg(long, default_value_t = 32)]
@@ -63,7 +69,41 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     if a.predictions.is_some() && a.conll.is_none() && (a.conllu.is_none() || a.parsed.is_some()) {
         bail!("--predictions goes with --conll, or with --conllu when the model parses");
     }
-    let headline = if let Some(gold) = &a.conllu {
+    if a.pred.is_some() && a.gold.is_none() && a.events.is_none() {
+        bail!("--pred goes with --gold or --events");
+    }
+    let headline = if let Some(path) = &a.events {
+        let gold = read_event_gold(path)?;
+        if gold.is_empty() {
+            bail!("{} holds no event gold", path.display());
+        }
+        let pred: Vec<Record> = match &a.pred {
+            Some(p) => read_jsonl(p)?,
+            None => extract_texts(&Pipeline::load(&config)?, gold.iter().map(|g| (g.id.clone(), g.text.clone())))?,
+        };
+        let (scores, errs) = score_events(&gold, &pred);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "events": scores }))?);
+        } else {
+            println!(
+                "Event places ({} events, {} with a place)\n  recall     {:.4}  ({} placed)\n  precision  {:.4}  ({} of {} covering triples)\n  covered    {} events",
+                scores.events,
+                scores.events_with_place,
+                scores.recall,
+                scores.events_placed,
+                scores.precision,
+                scores.covering_correct,
+                scores.covering_triples,
+                scores.events_covered
+            );
+        }
+        if a.errors {
+            for e in &errs {
+                eprintln!("{} {} [{}] gold: {} | predicted: {}\n    {}", e.id, e.kind, e.event, e.gold_places.join(", "), e.predicted.join("; "), e.text);
+            }
+        }
+        scores.recall
+    } else if let Some(gold) = &a.conllu {
         let gold = read_conllu(gold)?;
         let pred = match &a.parsed {
             Some(parsed) => read_conllu(parsed)?,
@@ -108,15 +148,8 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         let pred: Vec<Record> = match &a.pred {
             Some(p) => read_jsonl(p)?,
             None => {
-                let pipeline = Pipeline::load(&config)?;
-                let docs = gold
-                    .iter()
-                    .map(|g| {
-                        let text = g.text.clone().with_context(|| format!("gold record {} has no text", g.id))?;
-                        Ok(Document { id: g.id.clone(), meta: Default::default(), text: Ok(text) })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                pipeline.process(docs).0
+                let texts = gold.iter().map(|g| Ok((g.id.clone(), g.text.clone().with_context(|| format!("gold record {} has no text", g.id))?))).collect::<Result<Vec<_>>>()?;
+                extract_texts(&Pipeline::load(&config)?, texts)?
             }
         };
         if gold.is_empty() {
@@ -140,4 +173,21 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs extraction over `(id, text)` pairs, a chunk at a time, and returns the records in order.
+fn extract_texts(pipeline: &Pipeline, texts: impl IntoIterator<Item = (String, String)>) -> Result<Vec<Record>> {
+    let docs = texts.into_iter().map(|(id, text)| Document { id, meta: Default::default(), text: Ok(text) });
+    let mut out = Vec::new();
+    run(
+        pipeline,
+        docs,
+        256,
+        |r| {
+            out.push(r.clone());
+            Ok(())
+        },
+        |_| Ok(()),
+    )?;
+    Ok(out)
 }

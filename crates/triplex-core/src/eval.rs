@@ -141,7 +141,7 @@ fn span_extent(s: &Span) -> Extent {
 }
 
 fn triple_extent(t: &Triple) -> Extent {
-    let spans = [&t.actor, &t.action, &t.place];
+    let spans: Vec<&Span> = t.actor.iter().chain([&t.action, &t.place]).collect();
     (spans.iter().map(|s| s.start).min().unwrap_or(0), spans.iter().map(|s| s.end).max().unwrap_or(0))
 }
 
@@ -238,7 +238,13 @@ fn match_triples(gold: &[Triple], pred: &[Triple], lenient: bool) -> Outcome {
     };
     let m = greedy_match(&ge, &opt, &pe, |p, g| {
         let (p, g) = (&pred[p], &gold[g]);
-        same(&p.actor, &g.actor) && same(&p.action, &g.action) && same(&p.place, &g.place)
+        // A null actor matches only a null actor.
+        let actors = match (&p.actor, &g.actor) {
+            (Some(a), Some(b)) => same(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        actors && same(&p.action, &g.action) && same(&p.place, &g.place)
     });
     outcome(&opt, &m)
 }
@@ -464,7 +470,8 @@ pub fn errors(gold: &[Record], pred: &[Record]) -> Vec<ErrorItem> {
             for &j in list {
                 let t = &src[j];
                 let neg = if t.negated { " (negated)" } else { "" };
-                let text = format!("{} | {} | {}{neg}", t.actor.text, t.action.text, t.place.text);
+                let actor = t.actor.as_ref().map_or("(none)", |a| a.text.as_str());
+                let text = format!("{actor} | {} | {}{neg}", t.action.text, t.place.text);
                 push(ItemKind::Triple, err, t.place_relation.as_str().to_string(), text, triple_extent(t));
             }
         }
@@ -577,12 +584,12 @@ mod tests {
     }
 
     fn sp(start: usize, end: usize) -> Span {
-        Span { text: format!("s{start}"), start, end, lemma: None }
+        Span { text: format!("s{start}"), start, end, lemma: None, nominal: false }
     }
 
     fn tri(a: Extent, v: Extent, p: Extent, rel: PlaceRelation, negated: bool) -> Triple {
         Triple {
-            actor: sp(a.0, a.1),
+            actor: Some(sp(a.0, a.1)),
             action: sp(v.0, v.1),
             place: sp(p.0, p.1),
             place_relation: rel,

@@ -11,6 +11,7 @@ pub mod conllu;
 mod decode;
 mod doc;
 pub mod eval;
+pub mod events;
 mod fixtures;
 mod mentions;
 mod parse;

@@ -12,6 +12,9 @@ pub struct Span {
     /// Dictionary form of an action ("take control of"); absent for other spans.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lemma: Option<String>,
+    /// An action that is an event noun ("an ambush near Menaka"); absent (false) otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nominal: bool,
 }
 
 /// A named entity: PER, ORG, LOC or MISC.
@@ -59,7 +62,9 @@ pub struct SentenceRange {
 /// One actor – action – place statement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Triple {
-    pub actor: Span,
+    /// Who acts; `null` when the text names no doer (an agentless passive, an event noun alone,
+    /// a subject that undergoes the event).
+    pub actor: Option<Span>,
     pub action: Span,
     pub place: Span,
     pub place_relation: PlaceRelation,
@@ -164,7 +169,7 @@ impl CharIndex {
 
     /// A code-point span for the byte range `start..end` of `text`.
     pub fn span(&self, text: &str, start: usize, end: usize) -> Span {
-        Span { text: text[start..end].to_string(), start: self.char_of(start), end: self.char_of(end), lemma: None }
+        Span { text: text[start..end].to_string(), start: self.char_of(start), end: self.char_of(end), lemma: None, nominal: false }
     }
 }
 

@@ -95,6 +95,7 @@ pub const TRIPLE_COLUMNS: &[&str] = &[
     "action_start",
     "action_end",
     "action_lemma",
+    "action_nominal",
     "place_text",
     "place_start",
     "place_end",
@@ -138,13 +139,14 @@ impl<'a> EntityRow<'a> {
 pub struct TripleRow<'a> {
     pub doc_id: &'a str,
     pub position: usize,
-    pub actor_text: &'a str,
-    pub actor_start: usize,
-    pub actor_end: usize,
+    pub actor_text: Option<&'a str>,
+    pub actor_start: Option<usize>,
+    pub actor_end: Option<usize>,
     pub action_text: &'a str,
     pub action_start: usize,
     pub action_end: usize,
     pub action_lemma: Option<&'a str>,
+    pub action_nominal: bool,
     pub place_text: &'a str,
     pub place_start: usize,
     pub place_end: usize,
@@ -174,13 +176,14 @@ impl<'a> TripleRow<'a> {
         TripleRow {
             doc_id,
             position,
-            actor_text: &t.actor.text,
-            actor_start: t.actor.start,
-            actor_end: t.actor.end,
+            actor_text: t.actor.as_ref().map(|a| a.text.as_str()),
+            actor_start: t.actor.as_ref().map(|a| a.start),
+            actor_end: t.actor.as_ref().map(|a| a.end),
             action_text: &t.action.text,
             action_start: t.action.start,
             action_end: t.action.end,
             action_lemma: t.action.lemma.as_deref(),
+            action_nominal: t.action.nominal,
             place_text: &t.place.text,
             place_start: t.place.start,
             place_end: t.place.end,
@@ -370,7 +373,8 @@ fn write_rows<R: Serialize>(buf: &mut Vec<u8>, format: Format, rows: impl Iterat
 }
 
 /// Schema of the feed database; `PRAGMA user_version` records its version.
-const SCHEMA_VERSION: i64 = 1;
+/// 2: nullable actors and `action_nominal` (spec v2).
+const SCHEMA_VERSION: i64 = 2;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
     id              TEXT PRIMARY KEY,
@@ -400,13 +404,14 @@ CREATE TABLE IF NOT EXISTS entities (
 CREATE TABLE IF NOT EXISTS triples (
     doc_id              TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     position            INTEGER NOT NULL,
-    actor_text          TEXT NOT NULL,
-    actor_start         INTEGER NOT NULL,
-    actor_end           INTEGER NOT NULL,
+    actor_text          TEXT,
+    actor_start         INTEGER,
+    actor_end           INTEGER,
     action_text         TEXT NOT NULL,
     action_start        INTEGER NOT NULL,
     action_end          INTEGER NOT NULL,
     action_lemma        TEXT,
+    action_nominal      INTEGER NOT NULL DEFAULT 0,
     place_text          TEXT NOT NULL,
     place_start         INTEGER NOT NULL,
     place_end           INTEGER NOT NULL,
@@ -459,6 +464,9 @@ impl SqliteSink {
             let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
             if version > SCHEMA_VERSION {
                 bail!("schema version {version} is newer than this triplex's ({SCHEMA_VERSION})");
+            }
+            if version != 0 && version < SCHEMA_VERSION {
+                bail!("schema version {version} was written by an older triplex (this one writes {SCHEMA_VERSION}: nullable actors); write to a new database");
             }
             conn.execute_batch(SCHEMA)?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -620,7 +628,7 @@ mod tests {
     use crate::record::{PlaceRelation, SentenceRange};
 
     fn span(text: &str, start: usize) -> Span {
-        Span { text: text.to_string(), start, end: start + text.chars().count(), lemma: None }
+        Span { text: text.to_string(), start, end: start + text.chars().count(), lemma: None, nominal: false }
     }
 
     fn record() -> Record {
@@ -637,7 +645,7 @@ mod tests {
             entities: vec![Entity { text: "Gao".into(), label: "LOC".into(), start: 21, end: 24, score: Some(0.9871), optional: false }],
             conllu: None,
             triples: vec![Triple {
-                actor: span("The Malian army", 0),
+                actor: Some(span("The Malian army", 0)),
                 action: Span { lemma: Some("leave".into()), ..span("left", 16) },
                 place: span("Gao", 21),
                 place_relation: PlaceRelation::From,

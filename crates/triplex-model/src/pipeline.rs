@@ -343,8 +343,9 @@ fn build_record(
             let span = |r: &Range<usize>| idx.span(text, r.start, r.end);
             let mut action = span(&d.action);
             action.lemma = d.lemma.clone();
+            action.nominal = d.nominal;
             triples.push(Triple {
-                actor: span(&d.actor),
+                actor: d.actor.as_ref().map(span),
                 action,
                 place: span(&d.place),
                 place_relation: d.relation,

@@ -2,6 +2,7 @@
 //! lexical rules over its words (`lexical`) when the model has no syntax heads.
 
 mod lexical;
+mod lexicon;
 mod tree;
 
 use std::ops::Range;
@@ -14,8 +15,11 @@ use crate::record::PlaceRelation;
 /// One triple found by the rules; all ranges are byte offsets into the document text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TripleDraft {
-    pub actor: Range<usize>,
+    /// None when the text names no doer.
+    pub actor: Option<Range<usize>>,
     pub action: Range<usize>,
+    /// The action is an event noun.
+    pub nominal: bool,
     pub lemma: Option<String>,
     pub place: Range<usize>,
     pub relation: PlaceRelation,

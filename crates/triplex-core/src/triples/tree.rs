@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::lexical::{ACTOR_NOUNS, DESCRIPTORS, DIRECT_VERBS, DIRECTIONS, LIGHT_NOUNS, MOTION_FOR, NEAR_PARTS, PART_NOUNS, REPORTING, TIME_HEADS, UNITS, has, lemma};
+use super::lexicon::*;
 use super::{ParsedWords, TripleDraft};
 use crate::doc::Mention;
 use crate::record::PlaceRelation;
@@ -21,235 +21,6 @@ struct Tree<'a> {
     /// Index into the sentence's mentions of the mention covering each word.
     mention: Vec<Option<usize>>,
 }
-
-/// People and bodies that act, beyond the military and official ones of `ACTOR_NOUNS`.
-const PEOPLE_NOUNS: &[&str] = &[
-    "teams",
-    "pilgrims",
-    "parents",
-    "defector",
-    "defectors",
-    "members",
-    "member",
-    "players",
-    "player",
-    "students",
-    "student",
-    "teenagers",
-    "girls",
-    "boys",
-    "men",
-    "women",
-    "children",
-    "man",
-    "woman",
-    "boy",
-    "girl",
-    "child",
-    "person",
-    "persons",
-    "fans",
-    "staff",
-    "workers",
-    "worker",
-    "employees",
-    "firefighters",
-    "journalists",
-    "journalist",
-    "reporters",
-    "reporter",
-    "scientists",
-    "astronauts",
-    "astronaut",
-    "crew",
-    "passengers",
-    "travellers",
-    "travelers",
-    "tourists",
-    "visitors",
-    "fishermen",
-    "seekers",
-    "citizens",
-    "voters",
-    "candidates",
-    "candidate",
-    "politicians",
-    "politician",
-    "lawmakers",
-    "senator",
-    "senators",
-    "delegates",
-    "athletes",
-    "family",
-    "families",
-    "couple",
-    "friends",
-    "father",
-    "mother",
-    "son",
-    "daughter",
-    "wife",
-    "husband",
-    "driver",
-    "drivers",
-    "pilot",
-    "pilots",
-    "agents",
-    "agent",
-    "investigators",
-    "prosecutors",
-    "judge",
-    "court",
-    "council",
-    "company",
-    "companies",
-    "firm",
-    "agency",
-    "organization",
-    "organisation",
-    "committee",
-    "parliament",
-    "administration",
-    "department",
-    "municipalities",
-    "municipality",
-    "countries",
-    "nations",
-    "states",
-    "survivors",
-    "victims",
-    "activists",
-    "protestors",
-    "crowds",
-    "thousands",
-    "hundreds",
-    "millions",
-    "dozens",
-    "supporters",
-    "opponents",
-    "leaders",
-    "diplomats",
-    "ambassador",
-    "negotiators",
-    "inspectors",
-    "experts",
-    "doctors",
-    "nurses",
-    "rescuers",
-    "volunteer",
-    "monks",
-    "priests",
-    "bishop",
-    "pope",
-    "king",
-    "queen",
-    "prince",
-    "princess",
-    "emperor",
-    "chancellor",
-    "premier",
-    "secretary",
-    "spokesmen",
-    "residents",
-    "settlers",
-    "immigrants",
-    "asylum",
-    "shuttle",
-    "ship",
-    "ships",
-    "boat",
-    "boats",
-    "vessel",
-    "vessels",
-    "train",
-    "trains",
-    "bus",
-    "convoy",
-    "plane",
-    "flight",
-    "airline",
-    "carrier",
-    "fleet",
-];
-
-/// Nouns for buildings and sites: "the X station", "X's airport", "the lobby of X" put the action at X.
-const PLACE_NOUNS: &[&str] = &[
-    "station",
-    "building",
-    "office",
-    "offices",
-    "headquarters",
-    "embassy",
-    "consulate",
-    "airport",
-    "port",
-    "harbour",
-    "harbor",
-    "hospital",
-    "hotel",
-    "stadium",
-    "arena",
-    "lobby",
-    "square",
-    "palace",
-    "prison",
-    "school",
-    "university",
-    "church",
-    "mosque",
-    "temple",
-    "market",
-    "bridge",
-    "streets",
-    "street",
-    "center",
-    "centre",
-    "museum",
-    "hall",
-];
-
-/// Verbs whose "to" names a person or an outcome, not a destination ("lost to England", "lie to Daniel").
-const NOT_MOTION_TO: &[&str] = &[
-    "lose",
-    "lie",
-    "speak",
-    "talk",
-    "say",
-    "write",
-    "reply",
-    "respond",
-    "belong",
-    "apologise",
-    "apologize",
-    "explain",
-    "listen",
-    "contribute",
-    "donate",
-    "give",
-    "tell",
-    "report",
-    "object",
-    "react",
-    "admit",
-    "confess",
-    "pray",
-    "compare",
-];
-
-/// Adverbs that complete a motion verb and carry its place ("travel back to", "ran away from").
-const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off", "down", "up", "over", "across", "abroad", "inland", "offshore"];
-
-/// Participles that give their noun a destination ("rockets aimed at", "a ship bound for").
-const TARGET_PARTICIPLES: &[&str] = &["aimed", "bound", "headed", "destined", "targeted", "directed"];
-
-/// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
-const STATIVE: &[&str] = &["lie", "located", "locate", "situate", "situated", "border", "neighbour", "neighbor", "overlook"];
-
-/// Pronouns that name an actor (not "it", "this", "which").
-const ACTOR_PRONOUNS: &[&str] = &["i", "we", "you", "he", "she", "they", "me", "us", "him", "her", "them", "who", "whom"];
-
-/// Relative pronouns that stand for the noun a relative clause modifies.
-const RELATIVE: &[&str] = &["who", "which", "that", "whom"];
 
 impl Tree<'_> {
     fn base(&self, i: usize) -> &str {
@@ -455,14 +226,31 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 // "killed 12 soldiers in an ambush near Menaka", "shot down a plane south of
                 // Anefis": through a noun the verb governs.
                 // Not through an "of" oblique, which is an argument rather than a scene ("ruled … of the schools in Livorno").
+                // Not through a noun whose place is a recipient, source or target ("imposed
+                // sanctions on Venezuela", "sent aid to Jordan"), nor people's origin.
                 if matches!(t.base(h), "obl" | "obj")
                     && matches!(t.upos[h], "NOUN" | "PRON")
                     && t.head[h].is_some_and(|v| t.is_verb(v))
                     && !has(DESCRIPTORS, hl)
+                    && !has(NOT_SCENE_NOUNS, hl)
+                    && (relation != PlaceRelation::From || has(EVENT_NOUNS, hl))
                     && t.case(h) != "of"
                 {
                     path.push(h);
                     return Some(Attachment { verb: t.head[h]?, relation, qualifier, action_end: None, path });
+                }
+                // "students at Minya University demonstrated", "rebel factions in Syria are
+                // attacking": where the doers are is where they act.
+                if relation == PlaceRelation::At
+                    && matches!(t.rel[h], "nsubj" | "nsubj:pass")
+                    && t.upos[h] == "NOUN"
+                    && t.is_verb(verb)
+                    && !has(NOT_SCENE_NOUNS, hl)
+                    && !has(DESCRIPTORS, hl)
+                    && !has(REPORTING, &t.low[verb])
+                {
+                    path.push(h);
+                    return Some(Attachment { verb, relation, qualifier, action_end: None, path });
                 }
                 // "celebrated the launch at an event at the Kennedy Space Center": a location of
                 // a located noun is the clause's location (locative only: "on the way to Kidal" is not).
@@ -648,6 +436,9 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         mention,
     };
     let mut out: Vec<TripleDraft> = Vec::new();
+    // The verb each placed clause was read from, its place mention, and the words climbed.
+    let mut placed: Vec<(usize, usize)> = Vec::new();
+    let mut paths: Vec<Vec<usize>> = Vec::new();
     for (mi, m) in ms.iter().enumerate() {
         if m.label != "LOC" {
             continue;
@@ -663,15 +454,23 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         if has(REPORTING, &t.low[v]) || t.mention[v].is_some() {
             continue;
         }
-        let mut climbed = Vec::new();
-        let Some(subj) = subject(&t, v, &mut climbed) else { continue };
-        // Places do not act on places ("the city of Gao, which lies southwest of Kidal").
-        if t.mention[subj] == Some(mi) || !is_actor(&t, subj) || has(DESCRIPTORS, &t.low[subj]) || has(STATIVE, &lemma(&t.low[v])) {
+        // Verbs that locate rather than act ("the city of Gao, which lies southwest of Kidal").
+        if has(STATIVE, &lemma(&t.low[v])) {
             continue;
         }
-        let actor = t.phrase(subj, &ms);
+        let mut climbed = Vec::new();
+        let subj = subject(&t, v, &mut climbed);
+        // A place is never its own clause's subject; a subject that is no doer ("a bus
+        // exploded in Kabul", "the town fell") undergoes the event: no actor, it is the object.
+        if subj.is_some_and(|s| t.mention[s] == Some(mi)) {
+            continue;
+        }
+        let doer = subj.filter(|&s| is_actor(&t, s) && !has(DESCRIPTORS, &t.low[s]));
+        // The passive's subject undergoes it ("He was elected in Kowloon").
+        let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|_| subj.is_none())).map(|s| t.phrase(s, &ms));
+        let actor = doer.map(|s| t.phrase(s, &ms));
         // A place inside the actor's own name or description ("the Municipality of Livorno").
-        if actor.start < m.end && m.start < actor.end {
+        if actor.as_ref().is_some_and(|a| a.start < m.end && m.start < a.end) {
             continue;
         }
         // The action: the verb with its particle, or up to the light noun's "of".
@@ -703,12 +502,13 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
             }
         }
         let action = t.span(v, end);
-        let object = t.kid(v, &["obj"]).filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC")).map(|o| t.phrase(o, &ms));
+        let object = t.kid(v, &["obj"]).filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC")).map(|o| t.phrase(o, &ms)).or(undergoer);
         let negated = climbed.iter().any(|&c| negated(&t, c));
         let attributed_to = climbed.iter().find_map(|&c| reporter(&t, c)).map(|r| t.phrase(r, &ms));
-        let score = m.score * t.mention[subj].map_or(1.0, |s| ms[s].score);
+        let score = m.score * doer.and_then(|s| t.mention[s]).map_or(1.0, |s| ms[s].score);
         let d = TripleDraft {
             actor,
+            nominal: false,
             action,
             lemma: Some(lem),
             place: m.start..m.end,
@@ -721,10 +521,196 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
             score,
         };
         if !out.iter().any(|o| o.actor == d.actor && o.action == d.action && o.place == d.place) {
+            placed.push((v, mi));
+            paths.push(att.path.clone());
             out.push(d);
         }
     }
+    // A place inside another place of the same clause ("in Bustan al-Diwan district in the city
+    // of Homs", "the Rio Rosas bar in Chihuahua"): the most specific one is the scene.
+    let nested: Vec<bool> = (0..out.len())
+        .map(|b| {
+            (0..out.len()).any(|a| {
+                a != b && placed[a].0 == placed[b].0 && paths[b].len() > paths[a].len() && {
+                    let join = paths[b].iter().position(|w| paths[a].contains(w) || t.mention[*w] == Some(placed[a].1));
+                    join.is_some_and(|j| j > 0 && t.base(paths[b][j - 1]) != "conj")
+                }
+            })
+        })
+        .collect();
+    let mut keep = nested.iter().map(|n| !n);
+    out.retain(|_| keep.next().unwrap_or(true));
+    let mut keep = nested.iter().map(|n| !n);
+    placed.retain(|_| keep.next().unwrap_or(true));
+    out.extend(linked_events(&t, &ms, &placed));
+    for (mi, m) in ms.iter().enumerate() {
+        if m.label != "LOC" {
+            continue;
+        }
+        let words: Vec<usize> = (0..n).filter(|&i| t.mention[i] == Some(mi)).collect();
+        let Some(&ph) = words.iter().find(|&&i| t.head[i].is_none_or(|h| t.mention[h] != Some(mi))) else { continue };
+        if let Some(d) = nominal_triple(&t, &ms, mi, ph) {
+            // One action per event and place: a light verb's triple through its event noun
+            // ("carried out airstrikes in Idlib") gives way to the joined one.
+            out.retain(|o| !(o.place == d.place && o.action.start < d.action.end && d.action.start < o.action.end));
+            out.push(d);
+        }
+    }
+    out.sort_by_key(|d| (d.place.start, d.action.start));
     out
+}
+
+/// Clauses that share a placed clause's scene without naming it: its conjuncts, participial and
+/// adverbial clauses ("hit a trolleybus in Donetsk, killing 8 people", "was killed … when their
+/// vehicle was hit … in Nineveh"), and the clause they hang from. Each verb with no place of its
+/// own takes the place of the nearest placed clause linked to it, with its own actor.
+fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<TripleDraft> {
+    const LINKS: &[&str] = &["conj", "advcl", "xcomp", "ccomp", "acl", "parataxis"];
+    let has_place = |v: usize| placed.iter().find(|(p, _)| *p == v).map(|&(_, mi)| mi);
+    let mut out = Vec::new();
+    for v in 0..t.low.len() {
+        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || has(STATIVE, &lemma(&t.low[v])) || t.mention[v].is_some() {
+            continue;
+        }
+        // Up the clause links, two steps at most.
+        let mut frontier = vec![v];
+        let mut seen = vec![v];
+        let mut found = None;
+        'search: for _ in 0..2 {
+            let mut next = Vec::new();
+            for &c in &frontier {
+                // Only from the clause it hangs from: a placed clause's dependents share its
+                // scene; its head ("stopped … and shot down a plane south of Anefis") need not.
+                let up = t.head[c].filter(|_| LINKS.contains(&t.base(c)));
+                for u in up.iter().copied() {
+                    if seen.contains(&u) {
+                        continue;
+                    }
+                    seen.push(u);
+                    if let Some(mi) = has_place(u) {
+                        found = Some(mi);
+                        break 'search;
+                    }
+                    next.push(u);
+                }
+            }
+            frontier = next;
+        }
+        let Some(mi) = found else { continue };
+        let m = ms[mi];
+        let mut climbed = Vec::new();
+        let subj = subject(t, v, &mut climbed).filter(|&s| t.mention[s] != Some(mi));
+        let doer = subj.filter(|&s| is_actor(t, s) && !has(DESCRIPTORS, &t.low[s]));
+        let actor = doer.map(|s| t.phrase(s, ms)).filter(|a| !(a.start < m.end && m.start < a.end));
+        let mut end = v;
+        if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2) {
+            end = prt;
+        }
+        out.push(TripleDraft {
+            actor,
+            nominal: false,
+            action: t.span(v, end),
+            lemma: Some(lemma(&t.low[v])),
+            place: m.start..m.end,
+            relation: PlaceRelation::At,
+            qualifier: None,
+            negated: climbed.iter().any(|&c| negated(t, c)),
+            object: t.kid(v, &["obj"]).map(|o| t.phrase(o, ms)).or_else(|| subj.filter(|_| doer.is_none()).map(|s| t.phrase(s, ms))),
+            time: time_of(t, v),
+            attributed_to: climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms)),
+            score: m.score * 0.8,
+        });
+    }
+    out
+}
+
+/// The event noun a place belongs to ("an ambush near Menaka", "Russian airstrikes on Idlib",
+/// "the Gao attack"), climbing through conjoined places, descriptors and part nouns as `attach` does.
+fn event_noun(t: &Tree, p: usize) -> Option<(usize, PlaceRelation, Option<String>)> {
+    let mut x = p;
+    let mut case = t.case(p);
+    let mut qualifier = None;
+    for _ in 0..5 {
+        let h = t.head[x]?;
+        let hl = t.low[h].as_str();
+        let rel = t.base(x);
+        if rel == "conj" && case.is_empty() && t.mention[h].is_some() || matches!(rel, "appos" | "compound" | "flat") && has(DESCRIPTORS, hl) {
+            x = h;
+            case = t.case(h);
+            continue;
+        }
+        if rel == "nmod" && case == "of" && t.mention[h].is_none() {
+            if has(DESCRIPTORS, hl) || has(PART_NOUNS, hl) || has(DIRECTIONS, hl) {
+                if !has(DESCRIPTORS, hl) {
+                    qualifier = Some(format!("{hl} of"));
+                }
+                x = h;
+                case = t.case(h);
+                if case.is_empty() && (has(DIRECTIONS, hl) || has(NEAR_PARTS, hl)) {
+                    case = "near".into();
+                }
+                continue;
+            }
+            return None;
+        }
+        if !matches!(t.upos[h], "NOUN" | "PROPN") || t.mention[h].is_some() || !has(EVENT_NOUNS, hl) {
+            return None;
+        }
+        return match rel {
+            // "the Gao attack", "Mecca crane collapse".
+            "compound" if case.is_empty() && x < h => Some((h, PlaceRelation::At, qualifier)),
+            "nmod" => Some((h, case_relation(&case, hl)?, qualifier)),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// The doer of event noun `e`: a possessor ("Russia's offensive"), a name or nationality before it
+/// ("a JNIM attack", "Russian airstrikes"), or a `by` phrase ("an attack by jihadists").
+fn noun_doer(t: &Tree, ms: &[&Mention], e: usize, place: usize) -> Option<Range<usize>> {
+    let named = |k: usize| t.mention[k].is_some_and(|m| m != place && ms[m].label != "LOC");
+    if let Some(k) = t.kids_with(e, &["nmod:poss"]).find(|&k| is_actor(t, k) && t.mention[k] != Some(place)) {
+        return Some(t.phrase(k, ms));
+    }
+    if let Some(k) = t.kids_with(e, &["amod", "compound"]).find(|&k| k < e && named(k)) {
+        return Some(t.phrase(k, ms));
+    }
+    t.kids_with(e, &["nmod"]).find(|&k| t.case(k) == "by" && is_actor(t, k)).map(|k| t.phrase(k, ms))
+}
+
+/// The nominal triple of place mention `mi` (head word `ph`), if it belongs to an event noun; with
+/// a light verb the verb and the noun are one action, the verb's subject its actor.
+fn nominal_triple(t: &Tree, ms: &[&Mention], mi: usize, ph: usize) -> Option<TripleDraft> {
+    let (e, relation, qualifier) = event_noun(t, ph)?;
+    let m = ms[mi];
+    let light = t.head[e].filter(|&v| t.base(e) == "obj" && t.is_verb(v) && has(LIGHT_VERBS, &lemma(&t.low[v])) && v < e);
+    let mut climbed = Vec::new();
+    let (action, actor, lem) = match light {
+        Some(v) => {
+            let subj = subject(t, v, &mut climbed).filter(|&s| is_actor(t, s) && t.mention[s] != Some(mi));
+            (t.span(v, e), subj.map(|s| t.phrase(s, ms)), format!("{} {}", lemma(&t.low[v]), t.low[e]))
+        }
+        None => (t.span(e, e), noun_doer(t, ms, e, mi), t.low[e].clone()),
+    };
+    if actor.as_ref().is_some_and(|a| a.start < m.end && m.start < a.end) {
+        return None;
+    }
+    let verb = light.unwrap_or(e);
+    Some(TripleDraft {
+        actor,
+        nominal: light.is_none(),
+        action,
+        lemma: Some(lem),
+        place: m.start..m.end,
+        relation,
+        qualifier,
+        negated: light.is_some_and(|v| climbed.iter().chain([&v]).any(|&c| negated(t, c))),
+        object: None,
+        time: time_of(t, verb),
+        attributed_to: light.and_then(|v| climbed.iter().chain([&v]).find_map(|&c| reporter(t, c))).map(|r| t.phrase(r, ms)),
+        score: m.score,
+    })
 }
 
 #[cfg(test)]
@@ -769,7 +755,7 @@ mod tests {
     }
 
     fn show(text: &str, d: &TripleDraft) -> String {
-        format!("{} | {} | {} | {:?}", &text[d.actor.clone()], &text[d.action.clone()], &text[d.place.clone()], d.relation)
+        format!("{} | {} | {} | {:?}", d.actor.clone().map_or("(none)", |a| &text[a]), &text[d.action.clone()], &text[d.place.clone()], d.relation)
     }
 
     fn show_all(text: &str, out: &[TripleDraft]) -> Vec<String> {
@@ -830,9 +816,10 @@ mod tests {
             &[("Kidal", "LOC")],
         );
         assert!(out.is_empty(), "{out:?}");
-        // "He was elected in Kowloon": passive, no agent.
-        let (_, out) = run("He PRON 3 nsubj:pass\n was AUX 3 aux:pass\n elected VERB 0 root\n in ADP 5 case\n Kowloon PROPN 3 obl", &[("Kowloon", "LOC")]);
-        assert!(out.is_empty(), "{out:?}");
+        // "He was elected in Kowloon": passive, no agent: no actor (spec v2), the subject undergoes it.
+        let (text, out) = run("He PRON 3 nsubj:pass\n was AUX 3 aux:pass\n elected VERB 0 root\n in ADP 5 case\n Kowloon PROPN 3 obl", &[("Kowloon", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["(none) | elected | Kowloon | At"]);
+        assert_eq!(&text[out[0].object.clone().unwrap()], "He");
         // "The boat was turned back to Malaysia by the navy": the agent acts.
         let (text, out) = run(
             "The DET 2 det\n boat NOUN 4 nsubj:pass\n was AUX 4 aux:pass\n turned VERB 0 root\n back ADV 4 advmod\n to ADP 7 case\n Malaysia PROPN 4 obl\n by ADP 10 case\n the DET 10 det\n navy NOUN 4 obl:agent",
@@ -873,11 +860,11 @@ mod tests {
         assert_eq!(show_all(&text, &out), vec!["They | swimming | Aceh | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("coast of"));
         // "The crowds can be avoided by walking from Shandao Station": the walker is unnamed.
-        let (_, out) = run(
+        let (text, out) = run(
             "The DET 2 det\n crowds NOUN 5 nsubj:pass\n can AUX 5 aux\n be AUX 5 aux:pass\n avoided VERB 0 root\n by SCONJ 7 mark\n walking VERB 5 advcl\n from ADP 10 case\n Shandao PROPN 10 compound\n Station PROPN 7 obl",
             &[("Shandao Station", "LOC")],
         );
-        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(show_all(&text, &out), vec!["(none) | walking | Shandao Station | From"]);
     }
 
     #[test]
@@ -890,7 +877,7 @@ mod tests {
         );
         assert_eq!(show_all(&text, &out), vec!["the team | travel | Kabul | To"]);
         // "Simulators will be given to Chicago and the department": an "agent" without "by" is
-        // not one, and the passive has no actor.
+        // not one, and Chicago is a recipient, not a destination.
         let (_, out) = run(
             "Simulators NOUN 4 nsubj:pass\n will AUX 4 aux\n be AUX 4 aux:pass\n given VERB 0 root\n to ADP 6 case\n Chicago PROPN 4 obl\n and CCONJ 9 cc\n the DET 9 det\n department NOUN 4 obl:agent",
             &[("Chicago", "LOC")],
@@ -914,5 +901,31 @@ mod tests {
         assert_eq!(show_all(&text, &out), vec!["North Korea | fired | South Korea | To"]);
         // The object holds the place, so it is not repeated as one.
         assert!(out[0].object.is_none());
+    }
+
+    #[test]
+    fn event_nouns_null_actors_and_linked_clauses() {
+        // "Russian airstrikes on Idlib killed five": the noun is the action, the nationality its
+        // doer; the killing happened where the airstrikes did.
+        let (text, out) = run(
+            "Russian ADJ 2 amod\n airstrikes NOUN 5 nsubj\n on ADP 4 case\n Idlib PROPN 2 nmod\n killed VERB 0 root\n five NUM 5 obj",
+            &[("Russian", "MISC"), ("Idlib", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["Russian | airstrikes | Idlib | At", "(none) | killed | Idlib | At"]);
+        assert!(out[0].nominal && !out[1].nominal);
+        // "Jets carried out airstrikes in Idlib": the light verb and its noun are one action.
+        let (text, out) = run("Jets NOUN 2 nsubj\n carried VERB 0 root\n out ADP 2 compound:prt\n airstrikes NOUN 2 obj\n in ADP 6 case\n Idlib PROPN 4 nmod", &[("Idlib", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Jets | carried out airstrikes | Idlib | At"]);
+        assert!(!out[0].nominal);
+        // "The EU imposed sanctions on Venezuela": a target of a measure, not a scene.
+        let (_, out) =
+            run("The DET 2 det\n EU PROPN 3 nsubj\n imposed VERB 0 root\n sanctions NOUN 3 obj\n on ADP 6 case\n Venezuela PROPN 4 nmod", &[("EU", "ORG"), ("Venezuela", "LOC")]);
+        assert!(out.is_empty(), "{out:?}");
+        // "Shelling hit a trolleybus in Donetsk, killing eight": the participle shares the scene.
+        let (text, out) = run(
+            "Shelling NOUN 2 nsubj\n hit VERB 0 root\n a DET 4 det\n trolleybus NOUN 2 obj\n in ADP 6 case\n Donetsk PROPN 2 obl\n , PUNCT 8 punct\n killing VERB 2 advcl\n eight NUM 8 obj",
+            &[("Donetsk", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["(none) | hit | Donetsk | At", "(none) | killing | Donetsk | At"]);
     }
 }
