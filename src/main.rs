@@ -418,7 +418,7 @@ fn train_syntax_cmd(a: SyntaxTrainArgs) -> Result<ExitCode> {
     };
     let summary = train_syntax(&opts, &config::TrainBar::new(a.quiet))?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
-    eprintln!("best model (epoch {}, dev LAS {:.4}) in {}", summary.best_epoch, summary.best_dev_las, a.out.display());
+    eprintln!("best model (epoch {}, dev LAS {:.4}) in {}", summary.best_epoch, summary.best_dev, a.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -449,6 +449,6 @@ fn train(a: NerTrainArgs) -> Result<ExitCode> {
     };
     let summary = train_ner(&opts, &config::TrainBar::new(a.quiet))?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
-    eprintln!("best model (epoch {}, dev F1 {:.4}) in {}", summary.best_epoch, summary.best_dev_f1, a.out.display());
+    eprintln!("best model (epoch {}, dev F1 {:.4}) in {}", summary.best_epoch, summary.best_dev, a.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -334,20 +334,36 @@ mod tests {
             .fold(0.0, f32::max)
     }
 
+    /// Every kernel path, each forced in turn: one the CPU lacks fails the test (see
+    /// [`crate::test_support::required`]) rather than passing unchecked.
     #[test]
     fn fast_path_matches_the_padded_path() {
         let dir = tempfile::tempdir().unwrap();
         tiny_model(dir.path());
         let mut model = BertTagger::load_dir(dir.path()).unwrap();
         assert!(model.fast.is_some());
-        model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::F32, Isa::best()).unwrap());
         let b = batch();
-        let fast = model.tag_batch(&b).unwrap();
-        let diff = max_diff(&fast, &padded(&model, &b));
-        assert!(diff < 1e-4, "packed and padded paths differ by {diff}");
-        // One sequence alone gives the same as within the batch.
-        let one = model.tag_batch(&b[2..3]).unwrap();
-        assert!(max_diff(&one, &fast[2..3]) < 1e-5);
+        let reference = padded(&model, &b);
+        let mut ran: Vec<(KernelPath, Vec<Vec<f32>>)> = Vec::new();
+        for path in KernelPath::ALL {
+            let Some(isa) = crate::test_support::required(Isa::new(path), &format!("the {} kernels", path.name())) else { continue };
+            assert_eq!(isa.path(), path);
+            model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::F32, isa).unwrap());
+            let fast = model.tag_batch(&b).unwrap();
+            let diff = max_diff(&fast, &reference);
+            assert!(diff < 1e-4, "{}: packed and padded paths differ by {diff}", path.name());
+            // One sequence alone gives the same as within the batch.
+            let one = model.tag_batch(&b[2..3]).unwrap();
+            assert!(max_diff(&one, &fast[2..3]) < 1e-5, "{}: a sequence alone differs from it in the batch", path.name());
+            ran.push((path, fast));
+        }
+        // The paths agree with each other, not only each with the padded path.
+        for (i, (p, x)) in ran.iter().enumerate() {
+            for (q, y) in &ran[i + 1..] {
+                let diff = max_diff(x, y);
+                assert!(diff < 1e-4, "{} and {} paths differ by {diff}", p.name(), q.name());
+            }
+        }
     }
 
     #[test]

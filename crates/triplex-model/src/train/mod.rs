@@ -1,10 +1,13 @@
-//! Training: NER fine-tuning of the encoder, then the syntax heads on its shared layers.
+//! Training: NER fine-tuning of the encoder, then the syntax heads on its shared layers, both
+//! through one loop ([`fit`]).
 
+mod fit;
 pub mod ner;
 pub mod syntax;
 
-pub use ner::{TrainOptions, TrainSummary, train_ner};
-pub use syntax::{SyntaxTrainOptions, SyntaxTrainSummary, train_syntax};
+pub use fit::{AdamW, EpochScores, TrainSummary};
+pub use ner::{TrainOptions, train_ner};
+pub use syntax::{SyntaxTrainOptions, train_syntax};
 
 /// What a training run reports as it goes; the CLI draws it (progress bar, log lines), the
 /// library never touches the terminal.

@@ -7,11 +7,11 @@ use crate::model::{PieceSeq, TokenTagger};
 use crate::ner::predict_tags;
 use crate::tokenize::WordPieces;
 use crate::train::Progress;
+use crate::train::fit::{AdamW, Objective, Schedule, TrainSummary, fit};
 use anyhow::{Context, Result, bail};
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -55,30 +55,6 @@ pub(crate) struct Example {
     labels: Vec<i64>,
 }
 
-/// What a run reports at its end.
-#[derive(Debug, Clone, Serialize)]
-pub struct TrainSummary {
-    pub steps: usize,
-    pub best_dev_f1: f64,
-    pub best_epoch: usize,
-    pub dev_f1_per_epoch: Vec<f64>,
-    pub seconds: f64,
-    /// Word pieces per second in training steps (dev scoring excluded).
-    pub train_pieces_per_second: f64,
-    pub first_loss: f32,
-    pub last_loss: f32,
-}
-
-/// Progress saved with a checkpoint.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct CheckpointState {
-    step: usize,
-    best_dev_f1: f64,
-    best_epoch: usize,
-    dev_f1_per_epoch: Vec<f64>,
-    first_loss: f32,
-}
-
 /// Reads labelled sentences: CoNLL files (IOB1 or IOB2) or gold JSONL records (text + entities).
 pub fn read_labelled(path: &Path) -> Result<Vec<ConllSentence>> {
     let name = path.to_string_lossy();
@@ -113,27 +89,6 @@ fn examples(sents: &[ConllSentence], pieces: &WordPieces, max_pieces: usize) -> 
         }
     }
     Ok(out)
-}
-
-/// Batches of example indices: similar lengths together, batch order shuffled by `seed`.
-fn batches(ex: &[Example], batch_size: usize, seed: u64) -> Vec<Vec<usize>> {
-    let lens: Vec<usize> = ex.iter().map(|e| e.seq.ids.len()).collect();
-    batches_by_length(&lens, batch_size, seed)
-}
-
-/// Batches of indices into `lens`: similar lengths together, batch order shuffled by `seed`.
-pub(crate) fn batches_by_length(lens: &[usize], batch_size: usize, seed: u64) -> Vec<Vec<usize>> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut idx: Vec<usize> = (0..lens.len()).collect();
-    idx.shuffle(&mut rng);
-    let mut out = Vec::new();
-    for pool in idx.chunks(batch_size * 64) {
-        let mut pool = pool.to_vec();
-        pool.sort_by_key(|&i| lens[i]);
-        out.extend(pool.chunks(batch_size).map(|c| c.to_vec()));
-    }
-    out.shuffle(&mut rng);
-    out
 }
 
 /// The trainable model: its variables by name, and the model reading them.
@@ -216,99 +171,6 @@ pub(crate) fn batch_loss(model: &BertTagger, batch: &[&Example], dropout: Option
     Ok(candle_nn::loss::cross_entropy(&picked, &Tensor::new(targets.as_slice(), dev)?)?)
 }
 
-/// The learning rate at `step`: linear warm-up to `peak` over `warmup` steps, then linear decay
-/// to 0 at `total`.
-pub(crate) fn learning_rate(peak: f64, step: usize, warmup: usize, total: usize) -> f64 {
-    if step < warmup { peak * (step + 1) as f64 / warmup as f64 } else { peak * (total - step) as f64 / (total - warmup).max(1) as f64 }
-}
-
-/// AdamW with decoupled weight decay; its moments are saved in checkpoints so `--resume` is exact.
-pub struct AdamW {
-    vars: Vec<(String, Var)>,
-    /// Learning-rate factor per variable (1 unless set by [`AdamW::scale_lr`]).
-    lr_scale: Vec<f64>,
-    m: Vec<Tensor>,
-    v: Vec<Tensor>,
-    step: usize,
-    weight_decay: f64,
-}
-
-impl AdamW {
-    pub fn new(varmap: &VarMap, weight_decay: f64) -> Result<Self> {
-        let data = varmap.data().lock().unwrap();
-        let mut vars: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        vars.sort_by(|a, b| a.0.cmp(&b.0));
-        let m = vars.iter().map(|(_, v)| v.zeros_like()).collect::<candle_core::Result<Vec<_>>>()?;
-        let v = m.clone();
-        let lr_scale = vec![1.0; vars.len()];
-        Ok(AdamW { vars, lr_scale, m, v, step: 0, weight_decay })
-    }
-
-    /// Multiplies the learning rate of the variables whose names start with `prefix`.
-    pub fn scale_lr(&mut self, prefix: &str, factor: f64) {
-        for (i, (name, _)) in self.vars.iter().enumerate() {
-            if name.starts_with(prefix) {
-                self.lr_scale[i] = factor;
-            }
-        }
-    }
-
-    /// One update with gradients clipped to a global norm of 1.
-    pub fn step(&mut self, loss: &Tensor, lr: f64) -> Result<()> {
-        let grads = loss.backward()?;
-        let mut sq = 0f64;
-        for (_, var) in &self.vars {
-            if let Some(g) = grads.get(var) {
-                sq += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
-            }
-        }
-        let clip = (1.0 / sq.sqrt().max(1e-12)).min(1.0);
-        self.step += 1;
-        let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
-        let (c1, c2) = (1.0 - b1.powi(self.step as i32), 1.0 - b2.powi(self.step as i32));
-        for (i, (name, var)) in self.vars.iter().enumerate() {
-            let Some(g) = grads.get(var) else { continue };
-            let lr = lr * self.lr_scale[i];
-            // Detached: a variable used directly in a matmul gets a gradient that still points
-            // into this step's graph, which the moments would otherwise keep alive step after step.
-            let g = (g.detach() * clip)?;
-            self.m[i] = ((&self.m[i] * b1)? + (&g * (1.0 - b1))?)?;
-            self.v[i] = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?;
-            let update = ((&self.m[i] / c1)? / ((&self.v[i] / c2)?.sqrt()? + eps)?)?;
-            let decays = !(name.contains("LayerNorm") || name.ends_with("bias"));
-            let mut w = var.as_tensor().clone();
-            if decays && self.weight_decay > 0.0 {
-                w = (&w * (1.0 - lr * self.weight_decay))?;
-            }
-            var.set(&(w - (update * lr)?)?)?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn save(&self, path: &Path) -> Result<()> {
-        let mut all: HashMap<String, Tensor> = HashMap::new();
-        for (i, (name, var)) in self.vars.iter().enumerate() {
-            all.insert(format!("param.{name}"), var.as_tensor().clone());
-            all.insert(format!("m.{name}"), self.m[i].clone());
-            all.insert(format!("v.{name}"), self.v[i].clone());
-        }
-        candle_core::safetensors::save(&all, path)?;
-        Ok(())
-    }
-
-    pub(crate) fn load(&mut self, path: &Path, step: usize) -> Result<()> {
-        let all = candle_core::safetensors::load(path, &Device::Cpu)?;
-        for (i, (name, var)) in self.vars.iter().enumerate() {
-            let get = |k: String| all.get(&k).cloned().with_context(|| format!("checkpoint lacks {k}"));
-            var.set(&get(format!("param.{name}"))?)?;
-            self.m[i] = get(format!("m.{name}"))?;
-            self.v[i] = get(format!("v.{name}"))?;
-        }
-        self.step = step;
-        Ok(())
-    }
-}
-
 /// Strict entity F1 of `model` on labelled sentences, as conlleval counts it.
 pub fn conll_f1(model: &dyn TokenTagger, pieces: &WordPieces, sents: &[ConllSentence], batch_size: usize) -> Result<f64> {
     let pred = predict_tags(model, pieces, sents, batch_size)?;
@@ -329,7 +191,37 @@ pub fn save_model(t: &Trainable, base: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs training; the best model on dev is kept in `opts.out`.
+/// NER fine-tuning as [`fit`] sees it.
+struct NerObjective<'a> {
+    t: Trainable,
+    pieces: WordPieces,
+    train: Vec<Example>,
+    dev: Vec<ConllSentence>,
+    opts: &'a TrainOptions,
+}
+
+impl Objective for NerObjective<'_> {
+    const METRIC: &'static str = "f1";
+
+    fn lengths(&self) -> Vec<usize> {
+        self.train.iter().map(|e| e.seq.ids.len()).collect()
+    }
+
+    fn loss(&self, batch: &[usize], dropout: &mut SeededDropout) -> Result<Tensor> {
+        let exs: Vec<&Example> = batch.iter().map(|&i| &self.train[i]).collect();
+        batch_loss(&self.t.model, &exs, Some(dropout))
+    }
+
+    fn evaluate(&self) -> Result<Vec<(&'static str, f64)>> {
+        Ok(vec![("f1", conll_f1(&self.t.model, &self.pieces, &self.dev, 64)?)])
+    }
+
+    fn save_best(&self) -> Result<()> {
+        save_model(&self.t, &self.opts.base, &self.opts.out)
+    }
+}
+
+/// Runs training; the best model on dev (strict entity F1) is kept in `opts.out`.
 pub fn train_ner(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainSummary> {
     let started = Instant::now();
     for p in opts.train.iter().chain([&opts.dev]) {
@@ -342,104 +234,29 @@ pub fn train_ner(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainSu
     for p in &opts.train {
         train_sents.extend(read_labelled(p)?);
     }
-    let dev_sents = read_labelled(&opts.dev)?;
+    let dev = read_labelled(&opts.dev)?;
     let train = examples(&train_sents, &pieces, opts.max_pieces)?;
     if train.is_empty() {
         bail!("no training sentences in {:?}", opts.train);
     }
     let t = trainable_from_base(&opts.base, opts.seed, &opts.model_name)?;
     let mut opt = AdamW::new(&t.varmap, opts.weight_decay)?;
-    let steps_per_epoch = train.len().div_ceil(opts.batch_size);
-    let mut total = steps_per_epoch * opts.epochs;
-    if opts.max_steps > 0 {
-        total = total.min(opts.max_steps);
-    }
-    let warmup = ((total as f64) * opts.warmup).ceil().max(1.0) as usize;
-    let ckpt_dir = opts.out.join("checkpoint");
-    let mut state = CheckpointState::default();
-    if opts.resume && ckpt_dir.join("state.json").is_file() {
-        state = serde_json::from_str(&std::fs::read_to_string(ckpt_dir.join("state.json"))?)?;
-        opt.load(&ckpt_dir.join("checkpoint.safetensors"), state.step)?;
-        progress.line(&format!("resuming at step {} of {total}", state.step));
-    }
-    progress.start(total as u64, state.step as u64);
-    let mut last_loss = f32::NAN;
-    let mut tokens = 0usize;
-    let mut step_seconds = 0f64;
-    let mut step = state.step;
-    let resumed_at = step;
-    // Epochs whose dev score is recorded are done; a checkpoint may sit at the end of the next one
-    // before its dev scoring, so that epoch is entered again with no batch left to run.
-    'run: for epoch in state.dev_f1_per_epoch.len()..opts.epochs {
-        if epoch * steps_per_epoch >= total {
-            break;
-        }
-        let order = batches(&train, opts.batch_size, opts.seed.wrapping_add(epoch as u64));
-        for batch in order.iter().skip(step - epoch * steps_per_epoch) {
-            if step >= total {
-                break;
-            }
-            let lr = learning_rate(opts.lr, step, warmup, total);
-            let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(step as u64));
-            let mut dropout = SeededDropout { rng: &mut rng, p: opts.dropout };
-            let step_start = Instant::now();
-            let exs: Vec<&Example> = batch.iter().map(|&i| &train[i]).collect();
-            let loss = batch_loss(&t.model, &exs, Some(&mut dropout))?;
-            last_loss = loss.to_scalar::<f32>()?;
-            if step == 0 {
-                state.first_loss = last_loss;
-            }
-            opt.step(&loss, lr)?;
-            step_seconds += step_start.elapsed().as_secs_f64();
-            step += 1;
-            tokens += exs.iter().map(|e| e.seq.ids.len()).sum::<usize>();
-            progress.step(step as u64, &format!("epoch {} loss {last_loss:.4} {:.0} pieces/s", epoch + 1, tokens as f64 / step_seconds));
-            if opts.checkpoint_every > 0 && step % opts.checkpoint_every == 0 {
-                state.step = step;
-                save_checkpoint(&opt, &state, &ckpt_dir)?;
-            }
-            if opts.stop_after > 0 && step - resumed_at >= opts.stop_after {
-                state.step = step;
-                save_checkpoint(&opt, &state, &ckpt_dir)?;
-                break 'run;
-            }
-        }
-        // End of an epoch (or of the step budget): score dev, keep the best model.
-        let f1 = conll_f1(&t.model, &pieces, &dev_sents, 64)?;
-        state.dev_f1_per_epoch.push(f1);
-        let line = format!("epoch {}: step {step}, loss {last_loss:.4}, dev F1 {f1:.4}", epoch + 1);
-        progress.line(&line);
-        if f1 > state.best_dev_f1 || state.best_epoch == 0 {
-            state.best_dev_f1 = f1;
-            state.best_epoch = epoch + 1;
-            save_model(&t, &opts.base, &opts.out)?;
-        }
-        state.step = step;
-        save_checkpoint(&opt, &state, &ckpt_dir)?;
-    }
-    progress.finish();
-    Ok(TrainSummary {
-        steps: step,
-        best_dev_f1: state.best_dev_f1,
-        best_epoch: state.best_epoch,
-        dev_f1_per_epoch: state.dev_f1_per_epoch,
-        seconds: started.elapsed().as_secs_f64(),
-        train_pieces_per_second: tokens as f64 / step_seconds.max(1e-9),
-        first_loss: state.first_loss,
-        last_loss,
-    })
-}
-
-/// Saves the optimizer (weights and moments) and the run's progress `state` in `dir`.
-pub(crate) fn save_checkpoint<S: Serialize>(opt: &AdamW, state: &S, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    // Write then rename, so a kill mid-write leaves the previous checkpoint intact.
-    let tmp = dir.join("checkpoint.safetensors.tmp");
-    opt.save(&tmp)?;
-    std::fs::rename(&tmp, dir.join("checkpoint.safetensors"))?;
-    std::fs::write(dir.join("state.json.tmp"), serde_json::to_string(state)?)?;
-    std::fs::rename(dir.join("state.json.tmp"), dir.join("state.json"))?;
-    Ok(())
+    let schedule = Schedule {
+        epochs: opts.epochs,
+        batch_size: opts.batch_size,
+        seed: opts.seed,
+        lr: opts.lr,
+        warmup: opts.warmup,
+        dropout: opts.dropout,
+        max_steps: opts.max_steps,
+        checkpoint_every: opts.checkpoint_every,
+        stop_after: opts.stop_after,
+        stop_after_epochs: 0,
+        resume: opts.resume,
+        checkpoint: opts.out.join("checkpoint"),
+        started,
+    };
+    fit(&NerObjective { t, pieces, train, dev, opts }, &mut opt, &schedule, progress)
 }
 
 #[cfg(test)]
@@ -497,16 +314,16 @@ mod tests {
         let opts = tiny_ner_options(&data, &base, &out, 30);
         let s = train_ner(&opts, &Silent).unwrap();
         assert!(s.last_loss < s.first_loss * 0.5, "loss {} -> {}", s.first_loss, s.last_loss);
-        assert!(s.best_dev_f1 > 0.5, "dev F1 {}", s.best_dev_f1);
+        assert!(s.best_dev > 0.5, "dev F1 {}", s.best_dev);
         // The saved (f16) model loads and tags the training sentence.
         let model = BertTagger::load_dir(&out).unwrap();
         let pieces = WordPieces::from_file(&out.join("tokenizer.json")).unwrap();
         let sents = read_labelled(&data).unwrap();
         let f1 = conll_f1(&model, &pieces, &sents, 8).unwrap();
-        assert!((f1 - s.best_dev_f1).abs() < 0.05, "saved model F1 {f1} vs {}", s.best_dev_f1);
+        assert!((f1 - s.best_dev).abs() < 0.05, "saved model F1 {f1} vs {}", s.best_dev);
         // The same seed reproduces the run.
         let again = train_ner(&TrainOptions { out: dir.path().join("out2"), ..opts.clone() }, &Silent).unwrap();
-        assert_eq!(again.dev_f1_per_epoch, s.dev_f1_per_epoch);
+        assert_eq!(again.dev_per_epoch(), s.dev_per_epoch());
         assert_eq!(again.last_loss, s.last_loss);
         // A run stopped mid-epoch and resumed from its checkpoint ends exactly as the whole run.
         let out3 = dir.path().join("out3");
@@ -517,8 +334,10 @@ mod tests {
         assert_eq!(stopped.steps, 27);
         let resumed = train_ner(&TrainOptions { out: out3, resume: true, ..opts }, &Silent).unwrap();
         assert_eq!(resumed.steps, s.steps);
-        assert_eq!(resumed.dev_f1_per_epoch, s.dev_f1_per_epoch);
+        assert_eq!(resumed.dev_per_epoch(), s.dev_per_epoch());
         assert_eq!(resumed.last_loss, s.last_loss);
         assert_eq!(resumed.first_loss, s.first_loss);
+        // Every epoch's record too (the loss of step 27 came from the checkpoint).
+        assert_eq!(resumed.epochs, s.epochs);
     }
 }

@@ -10,13 +10,14 @@ use crate::model::layers::{SeededDropout, attention_bias};
 use crate::model::syntax::{SyntaxHeads, gather_words, head_mask};
 use crate::tokenize::WordPieces;
 use crate::train::Progress;
-use crate::train::ner::{AdamW, batches_by_length, learning_rate, normal, save_checkpoint};
+use crate::train::fit::{AdamW, Objective, Schedule, TrainSummary, fit};
+use crate::train::ner::normal;
 use anyhow::{Context, Result, bail};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -55,39 +56,6 @@ pub struct SyntaxTrainOptions {
     /// lets tests check that `--resume` continues exactly.
     pub stop_after_epochs: usize,
     pub model_name: Option<String>,
-}
-
-/// Dev scores of one epoch.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EpochScores {
-    pub epoch: usize,
-    pub loss: f32,
-    pub upos: f64,
-    pub uas: f64,
-    pub las: f64,
-}
-
-/// What a run reports at its end.
-#[derive(Debug, Clone, Serialize)]
-pub struct SyntaxTrainSummary {
-    pub steps: usize,
-    pub best_epoch: usize,
-    pub best_dev_las: f64,
-    pub epochs: Vec<EpochScores>,
-    pub seconds: f64,
-    pub feature_seconds: f64,
-    pub first_loss: f32,
-    pub last_loss: f32,
-}
-
-/// Progress saved with a checkpoint at the end of each epoch.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct CheckpointState {
-    step: usize,
-    best_dev_las: f64,
-    best_epoch: usize,
-    epochs: Vec<EpochScores>,
-    first_loss: f32,
 }
 
 /// One treebank sentence as the trainer sees it: the frozen encoder's output for its pieces,
@@ -307,8 +275,44 @@ fn save(varmap: &VarMap, config: &BertConfig, model_dir: &Path, out: &Path) -> R
     Ok(())
 }
 
+/// The syntax heads' training as [`fit`] sees it.
+struct SyntaxObjective<'a> {
+    heads: SyntaxHeads,
+    varmap: VarMap,
+    /// The encoder's config, with the heads' own.
+    bert: BertConfig,
+    train: Vec<Example>,
+    dev: Vec<Example>,
+    /// The gold of `dev`, sentence for sentence.
+    dev_gold: Vec<Sentence>,
+    opts: &'a SyntaxTrainOptions,
+}
+
+impl Objective for SyntaxObjective<'_> {
+    const METRIC: &'static str = "las";
+
+    fn lengths(&self) -> Vec<usize> {
+        self.train.iter().map(|e| e.pieces).collect()
+    }
+
+    fn loss(&self, batch: &[usize], dropout: &mut SeededDropout) -> Result<Tensor> {
+        let exs: Vec<&Example> = batch.iter().map(|&i| &self.train[i]).collect();
+        batch_loss(&self.heads, &self.bert, &exs, Some(dropout))
+    }
+
+    fn evaluate(&self) -> Result<Vec<(&'static str, f64)>> {
+        let pred = predict(&self.heads, &self.bert, &self.dev, &self.dev_gold)?;
+        let sc = score_parse(&self.dev_gold, &pred)?;
+        Ok(vec![("upos", sc.upos), ("uas", sc.uas), ("las", sc.las)])
+    }
+
+    fn save_best(&self) -> Result<()> {
+        save(&self.varmap, &self.bert, &self.opts.model, &self.opts.out)
+    }
+}
+
 /// Runs training; the model with the best dev LAS is written to `opts.out`.
-pub fn train_syntax(opts: &SyntaxTrainOptions, progress: &dyn Progress) -> Result<SyntaxTrainSummary> {
+pub fn train_syntax(opts: &SyntaxTrainOptions, progress: &dyn Progress) -> Result<TrainSummary> {
     let started = Instant::now();
     for p in [&opts.train, &opts.dev] {
         if !p.is_file() {
@@ -360,69 +364,22 @@ pub fn train_syntax(opts: &SyntaxTrainOptions, progress: &dyn Progress) -> Resul
     }
     let mut opt = AdamW::new(&varmap, 0.01)?;
     opt.scale_lr("syntax.layer.", opts.branch_lr_factor);
-    let lens: Vec<usize> = train.iter().map(|e| e.pieces).collect();
-    let steps_per_epoch = train.len().div_ceil(opts.batch_size);
-    let mut total = steps_per_epoch * opts.epochs;
-    if opts.max_steps > 0 {
-        total = total.min(opts.max_steps);
-    }
-    let warmup = ((total as f64) * 0.05).ceil().max(1.0) as usize;
-    let ckpt_dir = opts.out.join("checkpoint");
-    let mut state = CheckpointState { best_dev_las: -1.0, ..Default::default() };
-    if opts.resume && ckpt_dir.join("state.json").is_file() {
-        state = serde_json::from_str(&std::fs::read_to_string(ckpt_dir.join("state.json"))?)?;
-        opt.load(&ckpt_dir.join("checkpoint.safetensors"), state.step)?;
-        progress.line(&format!("resuming after epoch {} (step {} of {total})", state.epochs.len(), state.step));
-    }
-    progress.start(total as u64, state.step as u64);
-    let mut step = state.step;
-    let mut last_loss = state.epochs.last().map_or(f32::NAN, |e| e.loss);
-    let started_at = state.epochs.len();
-    for epoch in state.epochs.len()..opts.epochs {
-        if step >= total || (opts.stop_after_epochs > 0 && epoch - started_at >= opts.stop_after_epochs) {
-            break;
-        }
-        for batch in batches_by_length(&lens, opts.batch_size, opts.seed.wrapping_add(epoch as u64)) {
-            if step >= total {
-                break;
-            }
-            let lr = learning_rate(opts.lr, step, warmup, total);
-            let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(step as u64));
-            let mut dropout = SeededDropout { rng: &mut rng, p: opts.dropout };
-            let exs: Vec<&Example> = batch.iter().map(|&i| &train[i]).collect();
-            let loss = batch_loss(&heads, &bert, &exs, Some(&mut dropout))?;
-            last_loss = loss.to_scalar::<f32>()?;
-            if step == 0 {
-                state.first_loss = last_loss;
-            }
-            opt.step(&loss, lr)?;
-            step += 1;
-            progress.step(step as u64, &format!("epoch {} loss {last_loss:.3}", epoch + 1));
-        }
-        let pred = predict(&heads, &bert, &dev, &dev_gold)?;
-        let sc = score_parse(&dev_gold, &pred)?;
-        let line = format!("epoch {}: step {step}, loss {last_loss:.4}, dev UPOS {:.4} UAS {:.4} LAS {:.4}", epoch + 1, sc.upos, sc.uas, sc.las);
-        progress.line(&line);
-        state.epochs.push(EpochScores { epoch: epoch + 1, loss: last_loss, upos: sc.upos, uas: sc.uas, las: sc.las });
-        if sc.las > state.best_dev_las {
-            state.best_dev_las = sc.las;
-            state.best_epoch = epoch + 1;
-            save(&varmap, &bert, &opts.model, &opts.out)?;
-        }
-        state.step = step;
-        save_checkpoint(&opt, &state, &ckpt_dir)?;
-    }
-    progress.finish();
-    Ok(SyntaxTrainSummary {
-        steps: step,
-        best_epoch: state.best_epoch,
-        best_dev_las: state.best_dev_las,
-        epochs: state.epochs,
-        seconds: started.elapsed().as_secs_f64(),
-        feature_seconds,
-        first_loss: state.first_loss,
-        last_loss,
-    })
+    let schedule = Schedule {
+        epochs: opts.epochs,
+        batch_size: opts.batch_size,
+        seed: opts.seed,
+        lr: opts.lr,
+        warmup: 0.05,
+        dropout: opts.dropout,
+        max_steps: opts.max_steps,
+        checkpoint_every: 0,
+        stop_after: 0,
+        stop_after_epochs: opts.stop_after_epochs,
+        resume: opts.resume,
+        checkpoint: opts.out.join("checkpoint"),
+        started,
+    };
+    fit(&SyntaxObjective { heads, varmap, bert, train, dev, dev_gold, opts }, &mut opt, &schedule, progress)
 }
 
 #[cfg(test)]
@@ -505,7 +462,7 @@ mod tests {
         let opts = options(dir.path(), &ner);
         let s = train_syntax(&opts, &Silent).unwrap();
         assert!(s.last_loss < s.first_loss * 0.3, "loss {} -> {}", s.first_loss, s.last_loss);
-        assert!(s.best_dev_las > 0.9, "dev LAS {}", s.best_dev_las);
+        assert!(s.best_dev > 0.9, "dev LAS {}", s.best_dev);
         // The saved model parses through the inference kernels as it did in training.
         let with = BertTagger::load_dir(&opts.out).unwrap();
         let labels = with.syntax_labels().expect("syntax heads saved");
@@ -514,7 +471,7 @@ mod tests {
         let gold = read_conllu(&opts.dev).unwrap();
         let pred = parse_treebank(&with, &pieces, &gold, 8).unwrap();
         let sc = score_parse(&gold, &pred).unwrap();
-        assert!((sc.las - s.best_dev_las).abs() < 0.05, "saved model LAS {} vs {}", sc.las, s.best_dev_las);
+        assert!((sc.las - s.best_dev).abs() < 0.05, "saved model LAS {} vs {}", sc.las, s.best_dev);
         // Entity scores are those of the NER model: the shared layers were not trained.
         let without = BertTagger::load_dir(&ner).unwrap();
         assert!(without.syntax_labels().is_none());
@@ -535,7 +492,8 @@ mod tests {
         assert_eq!(resumed.steps, s.steps);
         assert_eq!(resumed.last_loss, s.last_loss);
         assert_eq!(resumed.first_loss, s.first_loss);
-        assert_eq!(resumed.epochs.iter().map(|e| e.las).collect::<Vec<_>>(), s.epochs.iter().map(|e| e.las).collect::<Vec<_>>());
+        assert_eq!(resumed.epochs.iter().map(|e| e.scores["las"]).collect::<Vec<_>>(), s.epochs.iter().map(|e| e.scores["las"]).collect::<Vec<_>>());
+        assert_eq!(resumed.epochs, s.epochs);
         // Fine-tuning the NER part again drops the heads, whose input it changes.
         let tuned = dir.path().join("tuned");
         train_ner(&tiny_ner_options(&dir.path().join("ner.conll"), &opts.out, &tuned, 1), &Silent).unwrap();
