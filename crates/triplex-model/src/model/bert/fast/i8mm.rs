@@ -111,6 +111,8 @@ impl PackedI8 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 unsafe fn quantize_row(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usize) {
+    // SAFETY: the caller holds a `Vnni` (the CPU has the features enabled above); every load
+    // reads within `x`, every store writes within `a` and `scales` (sized by the caller).
     unsafe {
         let abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fff_ffff));
         let off = _mm512_set1_epi32(128);
@@ -151,6 +153,8 @@ unsafe fn quantize_row(_: &[f32], _: &mut [u8], _: &mut [f32], _: usize) {
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 #[allow(clippy::too_many_arguments)]
 unsafe fn kernel(a: *const u8, kp: usize, kb: usize, w: *const i8, scale: *const f32, corr: *const i32, sx: *const f32, out: *mut f32, ldo: usize, rows: usize, cols: usize) {
+    // SAFETY: the caller holds a `Vnni` and passes pointers to buffers holding `rows` rows of
+    // `kp` activations and `nb` scales, a panel of `kp / 4` groups, and `rows × cols` outputs.
     unsafe {
         let nb = kp / kb;
         let mut facc = [[_mm512_setzero_ps(); 2]; MR];
