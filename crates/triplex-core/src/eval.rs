@@ -132,7 +132,8 @@ pub fn read_jsonl(path: &Path) -> anyhow::Result<Vec<Record>> {
 /// Code-point extent of an item, used for ordering.
 type Extent = (usize, usize);
 
-fn overlaps(a: Extent, b: Extent) -> bool {
+/// Spans overlap (or are the same empty span), as the spec's lenient matching counts.
+pub(crate) fn overlaps(a: Extent, b: Extent) -> bool {
     a == b || a.0.max(b.0) < a.1.min(b.1)
 }
 

@@ -68,7 +68,7 @@ pub fn read_event_gold(path: &Path) -> Result<Vec<EventDoc>> {
 }
 
 fn overlaps(a: &Span, b: &Span) -> bool {
-    a.start < b.end && b.start < a.end
+    crate::eval::overlaps((a.start, a.end), (b.start, b.end))
 }
 
 fn show(t: &Triple) -> String {

@@ -597,10 +597,6 @@ impl Sinks {
         Sinks(sinks)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// For `--resume`: what each sink already holds (None where it cannot tell).
     pub fn resume(&mut self) -> Result<Vec<Option<Held>>> {
         self.0.iter_mut().map(|s| s.resume()).collect()

@@ -435,17 +435,17 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         kids,
         mention,
     };
+    // Each place mention and its head word: the first of its words whose head lies outside it.
+    let places: Vec<(usize, usize)> = (0..ms.len())
+        .filter(|&mi| ms[mi].label == "LOC")
+        .filter_map(|mi| (0..n).find(|&i| t.mention[i] == Some(mi) && t.head[i].is_none_or(|h| t.mention[h] != Some(mi))).map(|ph| (mi, ph)))
+        .collect();
     let mut out: Vec<TripleDraft> = Vec::new();
     // The verb each placed clause was read from, its place mention, and the words climbed.
     let mut placed: Vec<(usize, usize)> = Vec::new();
     let mut paths: Vec<Vec<usize>> = Vec::new();
-    for (mi, m) in ms.iter().enumerate() {
-        if m.label != "LOC" {
-            continue;
-        }
-        // The mention's head word: the first of its words whose head lies outside it.
-        let words: Vec<usize> = (0..n).filter(|&i| t.mention[i] == Some(mi)).collect();
-        let Some(&ph) = words.iter().find(|&&i| t.head[i].is_none_or(|h| t.mention[h] != Some(mi))) else { continue };
+    for &(mi, ph) in &places {
+        let m = ms[mi];
         let Some(att) = attach(&t, ph) else { continue };
         // A phrase after a control verb's complement belongs to the complement, whatever the
         // parse says ("required the team to travel … to the capital in Kabul").
@@ -538,17 +538,9 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
             })
         })
         .collect();
-    let mut keep = nested.iter().map(|n| !n);
-    out.retain(|_| keep.next().unwrap_or(true));
-    let mut keep = nested.iter().map(|n| !n);
-    placed.retain(|_| keep.next().unwrap_or(true));
+    let (mut out, placed): (Vec<TripleDraft>, Vec<(usize, usize)>) = out.into_iter().zip(placed).zip(nested).filter(|(_, n)| !n).map(|(p, _)| p).unzip();
     out.extend(linked_events(&t, &ms, &placed));
-    for (mi, m) in ms.iter().enumerate() {
-        if m.label != "LOC" {
-            continue;
-        }
-        let words: Vec<usize> = (0..n).filter(|&i| t.mention[i] == Some(mi)).collect();
-        let Some(&ph) = words.iter().find(|&&i| t.head[i].is_none_or(|h| t.mention[h] != Some(mi))) else { continue };
+    for &(mi, ph) in &places {
         if let Some(d) = nominal_triple(&t, &ms, mi, ph) {
             // One action per event and place: a light verb's triple through its event noun
             // ("carried out airstrikes in Idlib") gives way to the joined one.
@@ -560,10 +552,11 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
     out
 }
 
-/// Clauses that share a placed clause's scene without naming it: its conjuncts, participial and
-/// adverbial clauses ("hit a trolleybus in Donetsk, killing 8 people", "was killed … when their
-/// vehicle was hit … in Nineveh"), and the clause they hang from. Each verb with no place of its
-/// own takes the place of the nearest placed clause linked to it, with its own actor.
+/// Clauses that share a placed clause's scene without naming it: its conjuncts, participial,
+/// adverbial and complement clauses ("hit a trolleybus in Donetsk, killing 8 people"). Each verb
+/// with no place of its own takes the place of the nearest placed clause it hangs from (two
+/// clause links up at most), with its own actor. Not the other way: a placed clause's head
+/// ("stopped … and shot down a plane south of Anefis") need not share its scene.
 fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<TripleDraft> {
     const LINKS: &[&str] = &["conj", "advcl", "xcomp", "ccomp", "acl", "parataxis"];
     let has_place = |v: usize| placed.iter().find(|(p, _)| *p == v).map(|&(_, mi)| mi);
@@ -572,29 +565,15 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
         if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || has(STATIVE, &lemma(&t.low[v])) || t.mention[v].is_some() {
             continue;
         }
-        // Up the clause links, two steps at most.
-        let mut frontier = vec![v];
-        let mut seen = vec![v];
+        let mut c = v;
         let mut found = None;
-        'search: for _ in 0..2 {
-            let mut next = Vec::new();
-            for &c in &frontier {
-                // Only from the clause it hangs from: a placed clause's dependents share its
-                // scene; its head ("stopped … and shot down a plane south of Anefis") need not.
-                let up = t.head[c].filter(|_| LINKS.contains(&t.base(c)));
-                for u in up.iter().copied() {
-                    if seen.contains(&u) {
-                        continue;
-                    }
-                    seen.push(u);
-                    if let Some(mi) = has_place(u) {
-                        found = Some(mi);
-                        break 'search;
-                    }
-                    next.push(u);
-                }
+        for _ in 0..2 {
+            let Some(u) = t.head[c].filter(|_| LINKS.contains(&t.base(c))) else { break };
+            found = has_place(u);
+            if found.is_some() {
+                break;
             }
-            frontier = next;
+            c = u;
         }
         let Some(mi) = found else { continue };
         let m = ms[mi];

@@ -57,11 +57,6 @@ impl WeightFormat {
         WeightFormat { i8_block: block / 4 * 4, ..self }
     }
 
-    /// Whether any matmul runs on the int8 kernel.
-    pub fn uses_i8(&self) -> bool {
-        [self.qkv, self.out, self.inter, self.down].iter().any(|f| matches!(f, Format::I8(_)))
-    }
-
     fn parse_with(v: &str, i8: Format) -> Result<Self> {
         let w = match v {
             "f32" => return Ok(Self::F32),
