@@ -17,6 +17,11 @@ use triplex_model::{Pipeline, Totals, run};
 
 /// Entities and actor–action–place triples from news articles, offline, on CPUs.
 ///
+/// The model: --model DIR if given, else $TRIPLEX_MODEL, else the first of
+/// <binary's dir>/../share/triplex/models/default, <binary's dir>/models/default, the user data
+/// dir's triplex/models/default (Linux: ~/.local/share/triplex/models/default) and the source
+/// tree's models/default that holds one. `triplex --version` names the model found.
+///
 /// Exit codes: 0 when every document got its output line (error records included);
 /// 1 when the run failed mid-way (e.g. the output could not be written);
 /// 2 for a bad command line, a missing input or model, before any work;

@@ -95,3 +95,17 @@ fn a_copied_binary_finds_its_model_beside_it_in_the_data_dir_or_through_triplex_
         assert!(v.contains("xdg-data/triplex/models/default"), "{v}");
     }
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_flag_definitions() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_triplex")).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.contains("_triplex()") && bash.contains("--sqlite") && bash.contains("--emit"), "{bash}");
+    let man = run(&["man"]);
+    assert!(man.starts_with(".ie") || man.contains(".TH triplex"), "{man}");
+    assert!(man.contains("extract") && man.contains("TRIPLEX_MODEL"), "{man}");
+}
