@@ -10,7 +10,7 @@ use triplex_model::{Isa, KernelPath, ModelCandidate, PipelineConfig, WeightForma
 
 /// How the model directory is found, for `--help` (the order of [`model_candidates`]).
 pub const MODEL_SEARCH: &str = "Model directory: config.json (with id2label), tokenizer.json, model.safetensors. \
-Without --model, the first of these that holds a model: $TRIPLEX_MODEL (an error if set to anything else); \
+Without --model, the first of these that holds a model: $TRIPLEX_MODEL (when set, it must be a model directory); \
 <binary's dir>/../share/triplex/models/default; <binary's dir>/models/default; \
 the user data dir's triplex/models/default (Linux: ~/.local/share/triplex/models/default); \
 the models/default of the source tree the binary was built from.";
@@ -36,9 +36,10 @@ pub fn find_model(flag: Option<PathBuf>) -> Result<PathBuf> {
 
 /// `triplex --version`: the version, and the model a run would use (its name and directory).
 pub fn version_line() -> String {
-    let model = match find_model(None) {
+    let model = match locate_model(&model_candidates(None)) {
         Ok(dir) => format!("model {} ({})", model_name_in(&dir).unwrap_or_else(|| "unnamed".into()), dir.display()),
-        Err(_) => "no model found (see `triplex extract --help`, --model)".to_string(),
+        Err(e) if e.stopped_at_explicit => format!("no model: {e}"),
+        Err(_) => "no model found (`triplex extract --help` says where it looks)".to_string(),
     };
     format!("{}, {model}", env!("CARGO_PKG_VERSION"))
 }
