@@ -18,6 +18,7 @@ mod parse;
 pub mod reader;
 pub mod record;
 pub mod resume;
+pub mod seen_ids;
 mod segment;
 pub mod sink;
 mod tree;
