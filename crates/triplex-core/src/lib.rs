@@ -31,6 +31,6 @@ pub use doc::{LABELS, Mention, Sentence};
 pub use fixtures::conll_from_gold;
 pub use mentions::{resolve_conll_tags, resolve_mentions};
 pub use parse::{Parse, SyntaxLabels, WindowSyntax, argmax, best_tree, decode_sentence};
-pub use segment::sentences;
+pub use segment::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 pub use triples::{ParsedWords, TripleDraft, extract_triples};
 pub use words::{NUM_SHAPES, shape, split_words};
