@@ -1,6 +1,7 @@
 //! Regression tests from the reliability audit (issue 15), through the `triplex` binary with the
 //! shipped model: outputs that are inputs, NUL bytes in JSONL, gzip on stdin, BOM offsets, bad
-//! model configs, foreign SQLite files, CSV formula escaping.
+//! model configs, foreign SQLite files, CSV formula escaping. Unix only: symlinks and hard links.
+#![cfg(unix)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
