@@ -3,15 +3,16 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use same_file::Handle;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use triplex_core::reader::{ReaderOptions, open_inputs};
+use triplex_core::reader::{Documents, ReaderOptions, open_inputs};
 use triplex_core::resume::{Decision, Plan};
-use triplex_core::sink::{Emit, FileSink, Format, Sink, Sinks, SqliteSink, check_format};
+use triplex_core::sink::{Emit, FileSink, Format, Sink, Sinks, SqliteSink, check_format, progress_path};
 use triplex_model::train::{SyntaxTrainOptions, TrainOptions, train_ner, train_syntax};
 use triplex_model::{Pipeline, Totals, run};
 
@@ -73,6 +74,11 @@ struct ExtractArgs {
     /// Encoding of the --output: JSON Lines, or CSV (flat rows only, with a header line).
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
+    /// For CSV opened in spreadsheets: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+    /// return gets a leading `'`, so it is never run as a formula (off by default: it changes the
+    /// text, which is wrong for loading into databases).
+    #[arg(long)]
+    csv_escape_formulas: bool,
     /// Skip the documents already complete in the outputs (--output file and/or --sqlite) and append the rest.
     #[arg(long)]
     resume: bool,
@@ -303,7 +309,7 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let docs = match open_inputs(&a.inputs, ReaderOptions { max_bytes: a.max_doc_bytes }) {
+    let docs = match open_inputs(&a.inputs, ReaderOptions { max_bytes: a.max_doc_bytes }).and_then(|d| check_outputs_are_not_inputs(&a, emit, &d).map(|()| d)) {
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
@@ -384,6 +390,9 @@ fn check_outputs(a: &ExtractArgs) -> Result<()> {
     if a.resume && !to_file && a.sqlite.is_none() {
         bail!("--resume needs an --output file or --sqlite database to resume");
     }
+    if a.csv_escape_formulas && a.format != FormatArg::Csv {
+        bail!("--csv-escape-formulas needs --format csv");
+    }
     if a.output.is_none() && a.sqlite.is_some() && (a.emit != EmitArg::Records || a.format != FormatArg::Jsonl) {
         bail!("--emit and --format describe the --output file (`-o -` for stdout), not the --sqlite database");
     }
@@ -395,6 +404,35 @@ fn check_outputs(a: &ExtractArgs) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an output (`--output` or stdout, its progress file, `--sqlite`) that is one of the
+/// inputs, found by file identity, so through symlinks and hard links too: writing it would
+/// destroy the input (or, appended to, feed the run its own output).
+fn check_outputs_are_not_inputs(a: &ExtractArgs, emit: Emit, docs: &Documents) -> Result<()> {
+    let file = a.output.clone().filter(|o| o.as_os_str() != "-");
+    let progress = file.as_deref().filter(|_| emit != Emit::Records).map(progress_path);
+    let named = [("--output", file), ("--output's progress file", progress), ("--sqlite", a.sqlite.clone())];
+    // An output that does not exist yet cannot be an input.
+    let outputs: Vec<(String, Handle)> =
+        named.into_iter().filter_map(|(what, p)| p.and_then(|p| Handle::from_path(&p).ok().map(|h| (format!("{what} {}", p.display()), h)))).collect();
+    let stdin = docs.reads_stdin().then(|| Handle::stdin().ok()).flatten().map(|h| ("-".to_string(), h));
+    let files: Vec<(String, Handle)> = docs.input_files().filter_map(|p| Handle::from_path(p).ok().map(|h| (p.display().to_string(), h))).collect();
+    // Stdout when records go there, checked against the input files only (stdin and stdout are
+    // often the same terminal).
+    let to_stdout = a.output.as_ref().map_or(a.sqlite.is_none(), |o| o.as_os_str() == "-");
+    if to_stdout
+        && let Ok(out) = Handle::stdout()
+        && let Some((input, _)) = files.iter().find(|(_, h)| *h == out)
+    {
+        bail!("stdout is the input {input}: writing it would destroy the input");
+    }
+    for (input, h) in files.iter().chain(stdin.iter()) {
+        if let Some((what, _)) = outputs.iter().find(|(_, o)| o == h) {
+            bail!("{what} is the input {input}: writing it would destroy the input");
+        }
+    }
+    Ok(())
+}
+
 /// Opens the sinks (the --output file or stdout unless --sqlite alone, then the database); on
 /// --resume, first finds what they already hold.
 fn open_outputs(a: &ExtractArgs, emit: Emit, format: Format, model_name: &str) -> Result<(Sinks, Plan)> {
@@ -402,7 +440,7 @@ fn open_outputs(a: &ExtractArgs, emit: Emit, format: Format, model_name: &str) -
     // `-o -` is stdout; with --sqlite alone nothing goes to stdout.
     if a.output.is_some() || a.sqlite.is_none() {
         let path = a.output.as_deref().filter(|p| p.as_os_str() != "-");
-        sinks.push(Box::new(FileSink::create(path, emit, format, a.resume)?));
+        sinks.push(Box::new(FileSink::create(path, emit, format, a.resume)?.escape_formulas(a.csv_escape_formulas)));
     }
     if let Some(p) = &a.sqlite {
         sinks.push(Box::new(SqliteSink::open(p, model_name)?));

@@ -1,6 +1,6 @@
 //! Streaming document readers: `.txt`, `.jsonl` (optionally gzipped), directories and stdin, one `Document` per input document.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
+
+use crate::seen_ids::SeenIds;
 
 /// Error kinds carried in `DocError::kind`.
 pub mod kind {
@@ -64,7 +66,7 @@ impl Default for ReaderOptions {
 pub struct Documents {
     queue: VecDeque<Source>,
     current: Option<JsonlState>,
-    seen: HashSet<String>,
+    seen: SeenIds,
     opts: ReaderOptions,
 }
 
@@ -155,8 +157,10 @@ fn walk_dir(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf, FileKind)>
         if ft.is_dir() {
             walk_dir(&path, &format!("{rel}/"), out)?;
         } else if let Some(k) = classify(&name) {
-            // Regular files and symlinks that resolve to files.
-            if ft.is_file() || fs::metadata(&path).map(|m| m.is_file()).unwrap_or(false) {
+            // Regular files and symlinks that resolve to files; a dangling symlink is kept too, so
+            // that opening it gives its `read_error` record instead of dropping it without a word.
+            let dangling = ft.is_symlink() && fs::metadata(&path).is_err();
+            if ft.is_file() || dangling || fs::metadata(&path).is_ok_and(|m| m.is_file()) {
                 out.push((rel, path, k));
             }
         }
@@ -166,7 +170,20 @@ fn walk_dir(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf, FileKind)>
 
 impl Documents {
     fn new(queue: VecDeque<Source>, opts: ReaderOptions) -> Self {
-        Documents { queue, current: None, seen: HashSet::new(), opts }
+        Documents { queue, current: None, seen: SeenIds::new(), opts }
+    }
+
+    /// The input files not yet started (directories listed), e.g. to check that no output is one of them.
+    pub fn input_files(&self) -> impl Iterator<Item = &Path> {
+        self.queue.iter().filter_map(|s| match s {
+            Source::Txt { path, .. } | Source::Jsonl { path, .. } => Some(path.as_path()),
+            _ => None,
+        })
+    }
+
+    /// Whether stdin is one of the inputs.
+    pub fn reads_stdin(&self) -> bool {
+        self.queue.iter().any(|s| matches!(s, Source::Stdin))
     }
 
     /// Bytes of the input files not yet started, for a progress bar's ETA; None when a source's
@@ -183,7 +200,7 @@ impl Documents {
 
     /// Marks repeated ids as `duplicate_id` (the later document loses its text, keeps its id).
     fn finish(&mut self, mut doc: Document) -> Document {
-        if !self.seen.insert(doc.id.clone()) {
+        if !self.seen.insert(&doc.id) {
             let msg = format!("id {:?} was already seen in this run", doc.id);
             doc.text = Err(DocError::new(kind::DUPLICATE_ID, msg));
         }
@@ -238,6 +255,7 @@ fn too_large_msg(what: &str, max: usize) -> String {
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+const GZIP_MAGIC: &[u8] = b"\x1f\x8b";
 
 /// Reads one `.txt` / `.txt.gz` file, never more than `max_bytes` (+BOM, +1 to detect overflow).
 fn read_txt(path: &Path, id: String, gz: bool, max: usize) -> Document {
@@ -352,11 +370,11 @@ impl JsonlState {
         }
         if !self.started {
             self.started = true;
+            // A gzip stream where plain JSONL was expected (stdin, a `.jsonl` file) is decompressed.
             match fill_buf_retry(&mut self.reader) {
-                Ok(b) if looks_binary(b) => {
-                    self.done = true;
-                    let msg = format!("{} looks binary (NUL bytes or mostly non-text)", self.name);
-                    return Some(error_doc(self.name.clone(), kind::BINARY, msg));
+                Ok(b) if b.starts_with(GZIP_MAGIC) => {
+                    let plain = std::mem::replace(&mut self.reader, Box::new(io::empty()));
+                    self.reader = Box::new(BufReader::new(MultiGzDecoder::new(plain)));
                 }
                 Ok(_) => {}
                 Err(e) => return Some(self.fail(e)),
@@ -405,6 +423,10 @@ impl JsonlState {
     fn parse_line(&self, line: &[u8], max: usize) -> Document {
         let line_id = self.line_id();
         let where_ = format!("{} line {}", self.name, self.line_no);
+        // Judged per line: a bad line is one error record, the lines around it are read as usual.
+        if looks_binary(line) {
+            return error_doc(line_id, kind::BINARY, format!("{where_} looks binary (NUL bytes or mostly non-text)"));
+        }
         let s = match std::str::from_utf8(line) {
             Ok(s) => s,
             Err(e) => {
@@ -423,7 +445,7 @@ impl JsonlState {
         let id = obj.remove("id");
         let text = obj.remove("text");
         let Some(id) = id.as_ref().and_then(id_string) else {
-            let msg = format!("{where_}: no string `id` field");
+            let msg = format!("{where_}: no `id` field that is a non-empty string or an integer");
             return Document { id: line_id, meta: obj, text: Err(DocError::new(kind::MISSING_ID, msg)) };
         };
         let text = match text {
@@ -436,11 +458,12 @@ impl JsonlState {
     }
 }
 
-/// A non-empty string id, or a number in its JSON form.
+/// A non-empty string id, or an integer as its decimal digits (`42` → `"42"`); other numbers
+/// (`1.5`, `1e3`) have no one written form, so they are no id.
 fn id_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
         _ => None,
     }
 }
@@ -641,11 +664,67 @@ mod tests {
     }
 
     #[test]
-    fn jsonl_binary_stream_is_one_error() {
+    fn jsonl_binary_lines_are_one_error_each() {
         let docs = stream_bytes(b"\x00\x01\x02garbage\n\x00\x00\nmore\n");
-        assert_eq!(docs.len(), 1);
-        assert_eq!(docs[0].id, "-");
-        assert_eq!(err_kind(&docs[0]), kind::BINARY);
+        let got: Vec<_> = docs.iter().map(|d| (d.id.as_str(), err_kind(d))).collect();
+        assert_eq!(got, [("-:1", kind::BINARY), ("-:2", kind::BINARY), ("-:3", kind::MALFORMED_JSON)]);
+    }
+
+    /// 20 good lines and one with a raw NUL byte: one error record for that line, wherever it is
+    /// (the whole input used to be one `binary` record when the NUL was in its first ~5.5 KB).
+    #[test]
+    fn jsonl_nul_byte_fails_only_its_line() {
+        for bad_at in [0usize, 3, 20] {
+            let mut lines: Vec<Vec<u8>> = (0..20).map(|i| format!("{{\"id\":\"d{i}\",\"text\":\"Troops entered Gao.\"}}").into_bytes()).collect();
+            lines.insert(bad_at, b"{\"id\":\"nul\",\"text\":\"a\x00b\"}".to_vec());
+            let input = lines.join(&b'\n');
+            let d = tempfile::tempdir().unwrap();
+            let file = write(d.path(), "in.jsonl", &input);
+            for docs in [stream_bytes(&input), read_all(std::slice::from_ref(&file))] {
+                assert_eq!(docs.len(), 21);
+                assert_eq!(docs.iter().filter(|d| d.text.is_ok()).count(), 20, "every good line is read");
+                assert_eq!(err_kind(&docs[bad_at]), kind::BINARY);
+                assert!(docs[bad_at].id.ends_with(&format!(":{}", bad_at + 1)), "{}", docs[bad_at].id);
+            }
+        }
+    }
+
+    #[test]
+    fn gzip_on_a_plain_jsonl_stream_is_decompressed() {
+        let plain = b"{\"id\":\"a\",\"text\":\"Troops entered Gao.\"}\n{\"id\":\"b\",\"text\":\"x\"}\n";
+        let docs = stream_bytes(&gz(plain));
+        assert_eq!(docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(docs[0].text.as_deref().unwrap(), "Troops entered Gao.");
+        // A `.jsonl` file that holds gzip is read the same way.
+        let d = tempfile::tempdir().unwrap();
+        let f = write(d.path(), "packed.jsonl", &gz(plain));
+        assert_eq!(read_all(&[f]).iter().filter(|d| d.text.is_ok()).count(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_symlink_in_a_directory_is_a_read_error() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "a.txt", b"Troops entered Gao.");
+        std::os::unix::fs::symlink(d.path().join("gone.txt"), d.path().join("b.txt")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("gone.jsonl"), d.path().join("c.jsonl")).unwrap();
+        let docs = read_all(&[d.path().to_path_buf()]);
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].text.is_ok());
+        assert_eq!((docs[1].id.as_str(), err_kind(&docs[1])), ("b", kind::READ_ERROR));
+        assert_eq!(err_kind(&docs[2]), kind::READ_ERROR);
+        assert!(docs[2].id.ends_with("c.jsonl"), "{}", docs[2].id);
+    }
+
+    #[test]
+    fn integer_ids_are_their_digits_other_numbers_are_no_id() {
+        let docs = stream("{\"id\":42,\"text\":\"x\"}\n{\"id\":\"42\",\"text\":\"y\"}\n{\"id\":1.5,\"text\":\"z\"}\n{\"id\":1e3,\"text\":\"z\"}\n{\"id\":-7,\"text\":\"z\"}\n");
+        assert_eq!(docs[0].id, "42");
+        assert!(docs[0].text.is_ok());
+        assert_eq!((docs[1].id.as_str(), err_kind(&docs[1])), ("42", kind::DUPLICATE_ID));
+        assert_eq!((docs[2].id.as_str(), err_kind(&docs[2])), ("-:3", kind::MISSING_ID));
+        assert_eq!((docs[3].id.as_str(), err_kind(&docs[3])), ("-:4", kind::MISSING_ID));
+        assert_eq!(docs[4].id, "-7");
     }
 
     /// A reader that fails after its first line.

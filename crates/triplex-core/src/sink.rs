@@ -239,6 +239,8 @@ pub struct FileSink {
     /// The file (None: stdout), and what it held before this run when opened to append.
     path: Option<PathBuf>,
     held: Option<DoneIds>,
+    /// CSV text cells that a spreadsheet would run as a formula get a leading `'`.
+    escape_formulas: bool,
 }
 
 /// Chunk buffers larger than this are written early, at a document boundary.
@@ -269,7 +271,7 @@ impl FileSink {
                 (Box::new(file), written, progress)
             }
         };
-        let mut sink = FileSink { out, emit, format, buf: Vec::new(), written, progress, path: path.map(Path::to_path_buf), held };
+        let mut sink = FileSink { out, emit, format, buf: Vec::new(), written, progress, path: path.map(Path::to_path_buf), held, escape_formulas: false };
         if format == Format::Csv && written == 0 {
             let mut w = csv::WriterBuilder::new().from_writer(&mut sink.buf);
             w.write_record(if emit == Emit::Triples { TRIPLE_COLUMNS } else { ENTITY_COLUMNS })?;
@@ -278,7 +280,16 @@ impl FileSink {
         Ok(sink)
     }
 
+    /// For CSV read by spreadsheets: a text cell starting with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return gets a leading `'`, so that it is shown as text, never run as a formula.
+    /// Off by default: it changes the cells' text, which is wrong for loading into databases.
+    pub fn escape_formulas(mut self, on: bool) -> Self {
+        self.escape_formulas = on;
+        self
+    }
+
     fn write_record(&mut self, rec: &Record) -> Result<()> {
+        let escape = self.escape_formulas;
         match (self.emit, self.format) {
             (Emit::Records, _) => {
                 serde_json::to_writer(&mut self.buf, rec)?;
@@ -286,11 +297,11 @@ impl FileSink {
             }
             (Emit::Triples, f) => {
                 let rows = rec.triples.iter().enumerate().map(|(i, t)| TripleRow::new(&rec.id, i, t));
-                write_rows(&mut self.buf, f, rows)?;
+                write_rows(&mut self.buf, f, TRIPLE_COLUMNS, escape, rows)?;
             }
             (Emit::Entities, f) => {
                 let rows = rec.entities.iter().enumerate().map(|(i, e)| EntityRow::new(&rec.id, i, e));
-                write_rows(&mut self.buf, f, rows)?;
+                write_rows(&mut self.buf, f, ENTITY_COLUMNS, escape, rows)?;
             }
             // A document with no sentences, or an error, leaves no lines (as in flat rows): CoNLL-U has
             // no sentence without words, and spaCy's converter fails on a block of comments alone.
@@ -354,8 +365,17 @@ fn open_file(p: &Path, append: bool) -> Result<File> {
     o.open(p).with_context(|| format!("cannot create {}", p.display()))
 }
 
-fn write_rows<R: Serialize>(buf: &mut Vec<u8>, format: Format, rows: impl Iterator<Item = R>) -> Result<()> {
+/// Writes flat rows; `columns` (their field order) and `escape` (see [`FileSink::escape_formulas`]) are read for CSV.
+fn write_rows<R: Serialize>(buf: &mut Vec<u8>, format: Format, columns: &[&str], escape: bool, rows: impl Iterator<Item = R>) -> Result<()> {
     match format {
+        Format::Csv if escape => {
+            let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(&mut *buf);
+            for r in rows {
+                let Value::Object(map) = serde_json::to_value(&r)? else { bail!("a row must serialize to an object") };
+                w.write_record(columns.iter().map(|c| formula_safe_cell(map.get(*c))))?;
+            }
+            w.flush()?;
+        }
         Format::Jsonl => {
             for r in rows {
                 serde_json::to_writer(&mut *buf, &r)?;
@@ -371,6 +391,17 @@ fn write_rows<R: Serialize>(buf: &mut Vec<u8>, format: Format, rows: impl Iterat
         }
     }
     Ok(())
+}
+
+/// One CSV cell as the csv crate writes it (null empty, booleans `true`/`false`), a text that a
+/// spreadsheet would take for a formula behind a `'`.
+fn formula_safe_cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
 }
 
 /// Schema of the feed database; `PRAGMA user_version` records its version.
@@ -456,12 +487,8 @@ impl SqliteSink {
         let conn = Connection::open(path).with_context(|| format!("cannot open SQLite database {}", path.display()))?;
         let init = || -> Result<()> {
             conn.busy_timeout(std::time::Duration::from_secs(30))?;
-            let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                bail!("cannot switch to WAL mode (journal_mode is {mode})");
-            }
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.pragma_update(None, "foreign_keys", "ON")?;
+            // Everything is checked before the file is changed: a database of another schema is
+            // refused untouched, and the tables are created in one transaction.
             let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
             if version > SCHEMA_VERSION {
                 bail!("schema version {version} is newer than this triplex's ({SCHEMA_VERSION})");
@@ -469,8 +496,23 @@ impl SqliteSink {
             if version != 0 && version < SCHEMA_VERSION {
                 bail!("schema version {version} was written by an older triplex (this one writes {SCHEMA_VERSION}: nullable actors); write to a new database");
             }
-            conn.execute_batch(SCHEMA)?;
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            if version == 0 {
+                let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE name IN ('documents', 'entities', 'triples') ORDER BY name")?;
+                let clash = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+                if !clash.is_empty() {
+                    bail!("it already has tables named {} that triplex did not write (no triplex schema version); write to a new database", clash.join(", "));
+                }
+            }
+            let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                bail!("cannot switch to WAL mode (journal_mode is {mode})");
+            }
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
             Ok(())
         };
         init().with_context(|| format!("cannot set up SQLite database {}", path.display()))?;
@@ -683,7 +725,7 @@ mod tests {
     fn csv_rows_follow_the_header() {
         let r = record();
         let mut buf = Vec::new();
-        write_rows(&mut buf, Format::Csv, r.triples.iter().enumerate().map(|(i, t)| TripleRow::new(&r.id, i, t))).unwrap();
+        write_rows(&mut buf, Format::Csv, TRIPLE_COLUMNS, false, r.triples.iter().enumerate().map(|(i, t)| TripleRow::new(&r.id, i, t))).unwrap();
         let line = String::from_utf8(buf).unwrap();
         let fields: Vec<&str> = line.trim_end().split(',').collect();
         assert_eq!(fields.len(), TRIPLE_COLUMNS.len());
@@ -759,6 +801,56 @@ mod tests {
             })
             .unwrap();
         assert_eq!(row, ("The Malian army".into(), 15, "leave".into(), 21, "from".into(), 0, None, 25, 0.5, 35));
+    }
+
+    #[test]
+    fn csv_formula_escaping_is_opt_in_and_changes_only_formula_cells() {
+        let mut r = record();
+        r.entities.push(Entity { text: "=HYPERLINK(\"http://x\")".into(), ..r.entities[0].clone() });
+        r.entities.push(Entity { text: "+1 Gao".into(), ..r.entities[0].clone() });
+        r.entities.push(Entity { text: "-Gao".into(), ..r.entities[0].clone() });
+        r.entities.push(Entity { text: "@Gao".into(), ..r.entities[0].clone() });
+        r.triples[0].actor = Some(span("=cmd", 0));
+        let d = tempfile::tempdir().unwrap();
+        let out = |emit: Emit, escape: bool| {
+            let p = d.path().join(format!("{emit:?}{escape}.csv"));
+            let mut s = FileSink::create(Some(&p), emit, Format::Csv, false).unwrap().escape_formulas(escape);
+            s.write(&r).unwrap();
+            s.commit().unwrap();
+            let mut rows = csv::Reader::from_path(&p).unwrap();
+            rows.records().map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect::<Vec<_>>()
+        };
+        let (raw, safe) = (out(Emit::Entities, false), out(Emit::Entities, true));
+        let text = |rows: &Vec<Vec<String>>| rows.iter().map(|r| r[2].clone()).collect::<Vec<_>>();
+        assert_eq!(text(&raw), ["Gao", "=HYPERLINK(\"http://x\")", "+1 Gao", "-Gao", "@Gao"], "raw by default");
+        assert_eq!(text(&safe), ["Gao", "'=HYPERLINK(\"http://x\")", "'+1 Gao", "'-Gao", "'@Gao"]);
+        for (a, b) in raw.iter().zip(&safe) {
+            assert_eq!(a[..2], b[..2]);
+            assert_eq!(a[3..], b[3..], "other cells, numbers included, are unchanged");
+        }
+        let (raw, safe) = (out(Emit::Triples, false), out(Emit::Triples, true));
+        assert_eq!(safe[0][2], "'=cmd");
+        assert_eq!((raw[0][2].as_str(), &raw[0][3..]), ("=cmd", &safe[0][3..]));
+    }
+
+    #[test]
+    fn foreign_schema_is_refused_untouched() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("other.db");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch("CREATE TABLE documents (name TEXT, body BLOB); INSERT INTO documents VALUES ('a', x'00');").unwrap();
+        drop(c);
+        let before = std::fs::read(&p).unwrap();
+        let err = SqliteSink::open(&p, "m").err().unwrap();
+        assert!(format!("{err:#}").contains("documents"), "{err:#}");
+        assert_eq!(std::fs::read(&p).unwrap(), before, "the file is left as it was");
+        let c = Connection::open(&p).unwrap();
+        let tables: Vec<String> = c.prepare("SELECT name FROM sqlite_master").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert_eq!(tables, ["documents"]);
+        // A database with other tables of its own gets triplex's beside them.
+        let p = d.path().join("shared.db");
+        Connection::open(&p).unwrap().execute_batch("CREATE TABLE notes (x)").unwrap();
+        SqliteSink::open(&p, "m").unwrap();
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! of its scores, training, and the [`Pipeline`] that composes every stage from one
 //! [`PipelineConfig`] and owns the parallelism.
 
+#[cfg(test)]
+mod fuzz_tests;
 mod locate;
 pub mod model;
 mod ner;

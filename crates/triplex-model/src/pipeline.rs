@@ -17,8 +17,8 @@ use triplex_core::merge_actor_phrases;
 use triplex_core::reader::Document;
 use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
 use triplex_core::resolve_mentions;
-use triplex_core::sentences;
 use triplex_core::split_words;
+use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 use triplex_core::{ParsedWords, extract_triples};
 
 /// Running totals for the end-of-run summary.
@@ -250,10 +250,23 @@ impl Pipeline {
     }
 }
 
+/// Sentences and their words; a sentence over [`MAX_SENTENCE_WORDS`] words is cut into runs that
+/// are sentences of their own, so that the model, the parser and the rules see bounded lengths.
 fn prepare(text: &str) -> Prepared {
-    let sentences = sentences(text);
-    let words = sentences.iter().map(|s| split_words(&text[s.clone()]).into_iter().map(|w| w.start + s.start..w.end + s.start).collect()).collect();
-    Prepared { sentences, words }
+    let mut prep = Prepared { sentences: Vec::new(), words: Vec::new() };
+    for s in sentences(text) {
+        let words: Vec<Range<usize>> = split_words(&text[s.clone()]).into_iter().map(|w| w.start + s.start..w.end + s.start).collect();
+        if words.len() <= MAX_SENTENCE_WORDS {
+            prep.sentences.push(s);
+            prep.words.push(words);
+            continue;
+        }
+        for run in cut_long_sentence(text, &words, MAX_SENTENCE_WORDS) {
+            prep.sentences.push(words[run.start].start..words[run.end - 1].end);
+            prep.words.push(words[run].to_vec());
+        }
+    }
+    prep
 }
 
 /// The document's sentences in CoNLL-U: `# newdoc id`, `# sent_id = ID-N`, `# text`, then per
@@ -398,4 +411,27 @@ pub fn run(
         end_chunk(&totals).context("cannot write output")?;
     }
     Ok(totals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 200,000 words with no sentence end: sentences of at most `MAX_SENTENCE_WORDS` words that
+    /// keep every word once, in order (it used to be one sentence, quadratic in the parser and rules).
+    #[test]
+    fn sentences_without_ends_are_cut_to_bounded_length() {
+        let text = "Malian troops entered the town of Gao and rebels left it, the army said ".repeat(200_000 / 14 + 1);
+        let prep = prepare(&text);
+        let words: Vec<Range<usize>> = prep.words.iter().flatten().cloned().collect();
+        assert_eq!(words, split_words(&text), "every word, once, in order");
+        assert!(prep.words.len() > 200_000 / MAX_SENTENCE_WORDS);
+        for (s, w) in prep.sentences.iter().zip(&prep.words) {
+            assert!(!w.is_empty() && w.len() <= MAX_SENTENCE_WORDS, "{} words", w.len());
+            assert_eq!((s.start, s.end), (w[0].start, w.last().unwrap().end));
+        }
+        // Normal text is left as the segmenter made it.
+        let news = "Malian troops entered Gao on Monday. Rebels left Kidal, the army said.";
+        assert_eq!(prepare(news).sentences, sentences(news));
+    }
 }

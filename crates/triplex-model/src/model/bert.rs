@@ -78,6 +78,11 @@ impl BertTagger {
     /// As [`BertTagger::load_dir`], on the given weight format and kernel path.
     pub fn load_dir_with(dir: &Path, format: WeightFormat, isa: Isa) -> Result<Self> {
         let config = BertConfig::from_file(&dir.join("config.json"))?;
+        // An inference model tags IOB2: `O`, `B-TYPE`, `I-TYPE`.
+        let labels = config.labels().with_context(|| format!("{}: id2label", dir.join("config.json").display()))?;
+        if let Some(bad) = labels.iter().find(|l| *l != "O" && !(l.len() > 2 && (l.starts_with("B-") || l.starts_with("I-")))) {
+            bail!("{}: id2label holds {bad:?}, not an IOB2 label (O, B-TYPE, I-TYPE)", dir.join("config.json").display());
+        }
         let weights = dir.join("model.safetensors");
         if !weights.is_file() {
             bail!("{} is missing", weights.display());
