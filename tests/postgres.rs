@@ -117,7 +117,7 @@ impl Drop for TestDb {
 fn sqlite_dump(db: &Path, table: &str) -> Vec<Value> {
     let c = Connection::open(db).unwrap();
     let mut stmt = c.prepare(&format!("SELECT * FROM {table}")).unwrap();
-    let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+    let names: Vec<String> = stmt.column_names().map(String::from).collect();
     let mut rows: Vec<Value> = stmt
         .query_map([], |r| {
             let mut m = Map::new();

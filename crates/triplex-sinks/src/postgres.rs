@@ -91,8 +91,8 @@ CREATE INDEX documents_status ON documents(status, error_kind);
 const DOCUMENT_COLUMNS: &[&str] =
     &["id", "status", "error_kind", "error_message", "title", "date", "url", "meta", "chars", "entity_count", "triple_count", "model_name", "triplex_version"];
 
-/// Any id, for the advisory lock that serialises two runs setting up the same database.
-const SETUP_LOCK: i64 = 0x7472_6970_6c65_78; // "triplex"
+/// An id of our own, for the advisory lock that serialises two runs setting up the same database.
+const SETUP_LOCK: i64 = 0x0074_7269_706c_6578; // "triplex" in ASCII
 
 /// Writes records into a PostgreSQL database, one transaction per chunk (see the module doc).
 pub struct PostgresSink {
