@@ -80,7 +80,7 @@ impl TestDb {
                 for (i, c) in r.columns().iter().enumerate() {
                     let v = match *c.type_() {
                         Type::TEXT => json!(r.get::<_, Option<String>>(i)),
-                        Type::INT4 => json!(r.get::<_, Option<i32>>(i)),
+                        Type::INT8 => json!(r.get::<_, Option<i64>>(i)),
                         Type::FLOAT8 => json!(r.get::<_, Option<f64>>(i)),
                         Type::BOOL => json!(r.get::<_, Option<bool>>(i).map(i64::from)),
                         Type::JSONB => r.get::<_, Value>(i),

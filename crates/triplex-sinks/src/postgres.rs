@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result, bail};
 use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::{ToSql, Type};
+use postgres::types::Type;
 use postgres::{Client, Config, NoTls, Transaction};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -33,51 +33,51 @@ CREATE TABLE documents (
     date            TEXT,
     url             TEXT,
     meta            JSONB NOT NULL,
-    chars           INTEGER,
-    entity_count    INTEGER NOT NULL,
-    triple_count    INTEGER NOT NULL,
+    chars           BIGINT,
+    entity_count    BIGINT NOT NULL,
+    triple_count    BIGINT NOT NULL,
     model_name      TEXT NOT NULL,
     triplex_version TEXT NOT NULL,
     processed_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE TABLE entities (
     doc_id     TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    position   INTEGER NOT NULL,
+    position   BIGINT NOT NULL,
     text       TEXT NOT NULL,
     label      TEXT NOT NULL,
-    start_char INTEGER NOT NULL,
-    end_char   INTEGER NOT NULL,
+    start_char BIGINT NOT NULL,
+    end_char   BIGINT NOT NULL,
     score      DOUBLE PRECISION
 );
 CREATE TABLE triples (
     doc_id              TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    position            INTEGER NOT NULL,
+    position            BIGINT NOT NULL,
     actor_text          TEXT,
-    actor_start         INTEGER,
-    actor_end           INTEGER,
+    actor_start         BIGINT,
+    actor_end           BIGINT,
     action_text         TEXT NOT NULL,
-    action_start        INTEGER NOT NULL,
-    action_end          INTEGER NOT NULL,
+    action_start        BIGINT NOT NULL,
+    action_end          BIGINT NOT NULL,
     action_lemma        TEXT,
     action_nominal      BOOLEAN NOT NULL DEFAULT false,
     place_text          TEXT NOT NULL,
-    place_start         INTEGER NOT NULL,
-    place_end           INTEGER NOT NULL,
+    place_start         BIGINT NOT NULL,
+    place_end           BIGINT NOT NULL,
     place_relation      TEXT NOT NULL CHECK (place_relation IN ('at', 'to', 'from', 'near')),
     place_qualifier     TEXT,
     negated             BOOLEAN NOT NULL,
     object_text         TEXT,
-    object_start        INTEGER,
-    object_end          INTEGER,
+    object_start        BIGINT,
+    object_end          BIGINT,
     time_text           TEXT,
-    time_start          INTEGER,
-    time_end            INTEGER,
+    time_start          BIGINT,
+    time_end            BIGINT,
     attributed_to_text  TEXT,
-    attributed_to_start INTEGER,
-    attributed_to_end   INTEGER,
+    attributed_to_start BIGINT,
+    attributed_to_end   BIGINT,
     score               DOUBLE PRECISION,
-    sentence_start      INTEGER,
-    sentence_end        INTEGER
+    sentence_start      BIGINT,
+    sentence_end        BIGINT
 );
 CREATE UNIQUE INDEX entities_doc ON entities(doc_id, position);
 CREATE INDEX entities_label ON entities(label, text);
@@ -260,13 +260,13 @@ fn copy_in<'a>(tx: &'a mut Transaction, table: &str, columns: &[&str], types: &[
     Ok(BinaryCopyInWriter::new(sink, types))
 }
 
-/// A code-point offset or count as an INTEGER.
-fn int(x: usize) -> Result<i32> {
-    i32::try_from(x).context("a number too large for an INTEGER column")
+/// A code-point offset or count as a BIGINT.
+fn big(x: usize) -> i64 {
+    x as i64
 }
 
-fn opt_int(x: Option<usize>) -> Result<Option<i32>> {
-    x.map(int).transpose()
+fn opt(x: Option<usize>) -> Option<i64> {
+    x.map(big)
 }
 
 fn copy_documents(tx: &mut Transaction, types: &[Type], batch: &[&Record], model_name: &str) -> Result<()> {
@@ -277,10 +277,7 @@ fn copy_documents(tx: &mut Transaction, types: &[Type], batch: &[&Record], model
         let (kind, message) = (r.error.as_ref().map(|e| e.kind.as_str()), r.error.as_ref().map(|e| e.message.as_str()));
         let (title, date, url) = (meta_text(&r.meta, "title"), meta_text(&r.meta, "date"), meta_text(&r.meta, "url"));
         let meta = serde_json::Value::Object(r.meta.clone());
-        let chars = opt_int(r.chars)?;
-        let (entity_count, triple_count) = (int(r.entities.len())?, int(r.triples.len())?);
-        let row: [&(dyn ToSql + Sync); 13] = [&r.id, &status, &kind, &message, &title, &date, &url, &meta, &chars, &entity_count, &triple_count, &model_name, &version];
-        w.write(&row)?;
+        w.write(&[&r.id, &status, &kind, &message, &title, &date, &url, &meta, &opt(r.chars), &big(r.entities.len()), &big(r.triples.len()), &model_name, &version])?;
     }
     w.finish()?;
     Ok(())
@@ -291,8 +288,7 @@ fn copy_entities(tx: &mut Transaction, types: &[Type], batch: &[&Record]) -> Res
     for r in batch {
         for (i, e) in r.entities.iter().enumerate() {
             let e = EntityRow::new(&r.id, i, e);
-            let (position, start, end) = (int(e.position)?, int(e.start_char)?, int(e.end_char)?);
-            w.write(&[&e.doc_id, &position, &e.text, &e.label, &start, &end, &e.score])?;
+            w.write(&[&e.doc_id, &big(e.position), &e.text, &e.label, &big(e.start_char), &big(e.end_char), &e.score])?;
         }
     }
     w.finish()?;
@@ -304,75 +300,36 @@ fn copy_triples(tx: &mut Transaction, types: &[Type], batch: &[&Record]) -> Resu
     for r in batch {
         for (i, t) in r.triples.iter().enumerate() {
             let t = TripleRow::new(&r.id, i, t);
-            let ints = [
-                Some(t.position),
-                t.actor_start,
-                t.actor_end,
-                Some(t.action_start),
-                Some(t.action_end),
-                Some(t.place_start),
-                Some(t.place_end),
-                t.object_start,
-                t.object_end,
-                t.time_start,
-                t.time_end,
-                t.attributed_to_start,
-                t.attributed_to_end,
-                t.sentence_start,
-                t.sentence_end,
-            ]
-            .map(opt_int);
-            let [
-                position,
-                actor_start,
-                actor_end,
-                action_start,
-                action_end,
-                place_start,
-                place_end,
-                object_start,
-                object_end,
-                time_start,
-                time_end,
-                at_start,
-                at_end,
-                sentence_start,
-                sentence_end,
-            ] = ints;
-            let (position, actor_start, actor_end, action_start, action_end) = (position?, actor_start?, actor_end?, action_start?, action_end?);
-            let (place_start, place_end, object_start, object_end, time_start, time_end) = (place_start?, place_end?, object_start?, object_end?, time_start?, time_end?);
-            let (at_start, at_end, sentence_start, sentence_end) = (at_start?, at_end?, sentence_start?, sentence_end?);
-            let row: [&(dyn ToSql + Sync); 28] = [
+            w.write(&[
                 &t.doc_id,
-                &position,
+                &big(t.position),
                 &t.actor_text,
-                &actor_start,
-                &actor_end,
+                &opt(t.actor_start),
+                &opt(t.actor_end),
                 &t.action_text,
-                &action_start,
-                &action_end,
+                &big(t.action_start),
+                &big(t.action_end),
                 &t.action_lemma,
                 &t.action_nominal,
                 &t.place_text,
-                &place_start,
-                &place_end,
+                &big(t.place_start),
+                &big(t.place_end),
                 &t.place_relation,
                 &t.place_qualifier,
                 &t.negated,
                 &t.object_text,
-                &object_start,
-                &object_end,
+                &opt(t.object_start),
+                &opt(t.object_end),
                 &t.time_text,
-                &time_start,
-                &time_end,
+                &opt(t.time_start),
+                &opt(t.time_end),
                 &t.attributed_to_text,
-                &at_start,
-                &at_end,
+                &opt(t.attributed_to_start),
+                &opt(t.attributed_to_end),
                 &t.score,
-                &sentence_start,
-                &sentence_end,
-            ];
-            w.write(&row)?;
+                &opt(t.sentence_start),
+                &opt(t.sentence_end),
+            ])?;
         }
     }
     w.finish()?;
