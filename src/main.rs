@@ -15,6 +15,7 @@ use triplex_core::resume::{Decision, Plan};
 use triplex_core::sink::{Emit, FileSink, Format, Sink, Sinks, SqliteSink, check_format, progress_path};
 use triplex_model::train::{SyntaxTrainOptions, TrainOptions, train_ner, train_syntax};
 use triplex_model::{Pipeline, Totals, run};
+use triplex_sinks::{ParquetSink, PostgresSink};
 
 /// Entities and actor–action–place triples from news articles, offline, on CPUs.
 ///
@@ -61,13 +62,24 @@ struct ExtractArgs {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Output file (JSON Lines records unless --emit/--format say otherwise); `-` or absent: stdout
-    /// (absent with --sqlite: none). Without --resume an existing file is replaced.
+    /// (absent with --sqlite, --postgres or --parquet: none). Without --resume an existing file is replaced.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Also (or only) write into this SQLite database: tables documents, entities, triples.
     /// A document processed again replaces its earlier rows.
     #[arg(long, value_name = "OUT.db")]
     sqlite: Option<PathBuf>,
+    /// Also (or only) write into this PostgreSQL database (`postgresql://user@host:port/dbname`):
+    /// the same tables as --sqlite, loaded with COPY, one transaction per --chunk-docs documents.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// Also (or only) write Parquet tables under this directory: documents/, entities/ and
+    /// triples/, each of part-NNNNN.parquet files with the columns of the database tables.
+    #[arg(long, value_name = "DIR")]
+    parquet: Option<PathBuf>,
+    /// Documents per Parquet part file (a part is finished, and safe from a kill, once it has this many).
+    #[arg(long, value_name = "N", default_value_t = triplex_sinks::PART_DOCUMENTS)]
+    parquet_part_docs: usize,
     /// What the --output holds: one record per document, or one flat row per triple or entity.
     #[arg(long, value_enum, default_value_t = EmitArg::Records)]
     emit: EmitArg,
@@ -79,7 +91,7 @@ struct ExtractArgs {
     /// text, which is wrong for loading into databases).
     #[arg(long)]
     csv_escape_formulas: bool,
-    /// Skip the documents already complete in the outputs (--output file and/or --sqlite) and append the rest.
+    /// Skip the documents already complete in the outputs (--output file, --sqlite, --postgres, --parquet) and append the rest.
     #[arg(long)]
     resume: bool,
     #[arg(long, value_name = "DIR", help = config::MODEL_SEARCH)]
@@ -362,7 +374,7 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
             Ok(())
         },
     );
-    let finished = outputs.borrow_mut().commit().context("cannot write output");
+    let finished = outputs.borrow_mut().finish().context("cannot write output");
     bar.finish_and_clear();
     let totals = totals?;
     finished?;
@@ -387,14 +399,14 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
 fn check_outputs(a: &ExtractArgs) -> Result<()> {
     check_format(a.emit.into(), a.format.into())?;
     let to_file = a.output.as_ref().is_some_and(|o| o.as_os_str() != "-");
-    if a.resume && !to_file && a.sqlite.is_none() {
-        bail!("--resume needs an --output file or --sqlite database to resume");
+    if a.resume && !to_file && !a.has_tables() {
+        bail!("--resume needs an --output file, --sqlite or --postgres database, or --parquet directory to resume");
     }
     if a.csv_escape_formulas && a.format != FormatArg::Csv {
         bail!("--csv-escape-formulas needs --format csv");
     }
-    if a.output.is_none() && a.sqlite.is_some() && (a.emit != EmitArg::Records || a.format != FormatArg::Jsonl) {
-        bail!("--emit and --format describe the --output file (`-o -` for stdout), not the --sqlite database");
+    if a.output.is_none() && a.has_tables() && (a.emit != EmitArg::Records || a.format != FormatArg::Jsonl) {
+        bail!("--emit and --format describe the --output file (`-o -` for stdout), not the --sqlite, --postgres or --parquet tables");
     }
     if let (Some(o), Some(s)) = (&a.output, &a.sqlite)
         && (o == s || o.canonicalize().ok().is_some_and(|o| s.canonicalize().ok() == Some(o)))
@@ -418,7 +430,7 @@ fn check_outputs_are_not_inputs(a: &ExtractArgs, emit: Emit, docs: &Documents) -
     let files: Vec<(String, Handle)> = docs.input_files().filter_map(|p| Handle::from_path(p).ok().map(|h| (p.display().to_string(), h))).collect();
     // Stdout when records go there, checked against the input files only (stdin and stdout are
     // often the same terminal).
-    let to_stdout = a.output.as_ref().map_or(a.sqlite.is_none(), |o| o.as_os_str() == "-");
+    let to_stdout = a.output.as_ref().map_or(!a.has_tables(), |o| o.as_os_str() == "-");
     if to_stdout
         && let Ok(out) = Handle::stdout()
         && let Some((input, _)) = files.iter().find(|(_, h)| *h == out)
@@ -433,17 +445,30 @@ fn check_outputs_are_not_inputs(a: &ExtractArgs, emit: Emit, docs: &Documents) -
     Ok(())
 }
 
-/// Opens the sinks (the --output file or stdout unless --sqlite alone, then the database); on
-/// --resume, first finds what they already hold.
+impl ExtractArgs {
+    /// Whether a run writes tables (--sqlite, --postgres, --parquet).
+    fn has_tables(&self) -> bool {
+        self.sqlite.is_some() || self.postgres.is_some() || self.parquet.is_some()
+    }
+}
+
+/// Opens the sinks (the --output file or stdout unless tables alone, the Parquet tables, then the
+/// databases); on --resume, first finds what they already hold.
 fn open_outputs(a: &ExtractArgs, emit: Emit, format: Format, model_name: &str) -> Result<(Sinks, Plan)> {
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
-    // `-o -` is stdout; with --sqlite alone nothing goes to stdout.
-    if a.output.is_some() || a.sqlite.is_none() {
+    // `-o -` is stdout; with tables alone nothing goes to stdout.
+    if a.output.is_some() || !a.has_tables() {
         let path = a.output.as_deref().filter(|p| p.as_os_str() != "-");
         sinks.push(Box::new(FileSink::create(path, emit, format, a.resume)?.escape_formulas(a.csv_escape_formulas)));
     }
+    if let Some(dir) = &a.parquet {
+        sinks.push(Box::new(ParquetSink::create(dir, model_name, a.resume, a.parquet_part_docs)?));
+    }
     if let Some(p) = &a.sqlite {
         sinks.push(Box::new(SqliteSink::open(p, model_name)?));
+    }
+    if let Some(url) = &a.postgres {
+        sinks.push(Box::new(PostgresSink::open(url, model_name)?));
     }
     let mut sinks = Sinks::new(sinks);
     let plan = if a.resume { Plan::new(sinks.resume()?) } else { Plan::default() };

@@ -52,11 +52,16 @@ pub fn check_format(emit: Emit, format: Format) -> Result<()> {
 /// each chunk's end, in the order the sinks were given), and `resume` says what a sink already
 /// holds complete after cutting off anything torn, so that a resumed run writes each document
 /// once. Writing a document again must replace it (SQLite) or be avoided through `resume` (files).
+/// `finish` ends a run that was not killed (after the last `commit`).
 pub trait Sink: Send {
     /// Buffers one record.
     fn write(&mut self, rec: &Record) -> Result<()>;
     /// Makes every record written so far durable.
     fn commit(&mut self) -> Result<()>;
+    /// Ends the run: closes what a sink keeps open across commits (a Parquet part).
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// For `--resume`: the documents already held, or None when this sink cannot tell (stdout).
     fn resume(&mut self) -> Result<Option<Held>>;
 }
@@ -623,7 +628,7 @@ fn row_values(row: &impl Serialize, columns: &[&str]) -> Result<Vec<rusqlite::ty
 }
 
 /// A carried metadata field as text: strings as they are, other values as JSON.
-fn meta_text(meta: &Map<String, Value>, key: &str) -> Option<String> {
+pub fn meta_text(meta: &Map<String, Value>, key: &str) -> Option<String> {
     match meta.get(key)? {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
@@ -658,6 +663,12 @@ impl Sinks {
     /// Makes everything written so far durable against a kill, sink by sink in order.
     pub fn commit(&mut self) -> Result<()> {
         self.0.iter_mut().try_for_each(|s| s.commit())
+    }
+
+    /// Ends a run that was not killed: commits, then finishes each sink.
+    pub fn finish(&mut self) -> Result<()> {
+        self.commit()?;
+        self.0.iter_mut().try_for_each(|s| s.finish())
     }
 }
 
