@@ -231,21 +231,26 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
     let antecedent = resolve_descriptions(&mentions, &mut clusters);
     let mut antecedent = antecedent;
     for t in &record.triples {
-        let Some(actor) = &t.actor else { continue };
-        let i = at[&(actor.start, actor.end)];
-        if let Kind::Pronoun(p) = mentions[i].kind
-            && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, t.attributed_to.as_ref().map(|s| at[&(s.start, s.end)]), sentences)
-        {
-            clusters.union(i, a);
-            antecedent.insert(i, a);
+        let reporter = t.attributed_to.as_ref().map(|s| at[&(s.start, s.end)]);
+        // A pronoun actor (whose "we" may be its reporter's body), then a pronoun reporter.
+        for (span, reporter) in [(&t.actor, reporter), (&t.attributed_to, None)] {
+            let Some(span) = span else { continue };
+            let i = at[&(span.start, span.end)];
+            if let Kind::Pronoun(p) = mentions[i].kind
+                && !antecedent.contains_key(&i)
+                && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, reporter, sentences)
+            {
+                clusters.union(i, a);
+                antecedent.insert(i, a);
+            }
         }
     }
 
     // Actors: one per cluster that holds something other than an unresolved pronoun.
     let mut members: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut index_of_root: HashMap<usize, usize> = HashMap::new();
-    for i in 0..mentions.len() {
-        if matches!(mentions[i].kind, Kind::Pronoun(_)) && !antecedent.contains_key(&i) {
+    for (i, m) in mentions.iter().enumerate() {
+        if matches!(m.kind, Kind::Pronoun(_)) && !antecedent.contains_key(&i) {
             continue;
         }
         let r = clusters.find(i);
@@ -344,13 +349,14 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
         }
         let words = lower_words(&m.text);
         // A one-word PER name: the first earlier multi-word name it ends or begins.
-        if words.len() == 1 && m.label.as_deref() == Some("PER") {
-            if let Some(j) = mentions[..i].iter().position(|o| {
+        if words.len() == 1
+            && m.label.as_deref() == Some("PER")
+            && let Some(j) = mentions[..i].iter().position(|o| {
                 let ow = lower_words(&o.text);
                 o.label.as_deref() == Some("PER") && ow.len() > 1 && (ow.last() == words.first() || ow.first() == words.first())
-            }) {
-                clusters.union(i, j);
-            }
+            })
+        {
+            clusters.union(i, j);
         }
         // "<Nationality> [armed] <force>": one actor per nationality and force class.
         if words.len() >= 2 && m.label.as_deref() == Some("ORG") && m.text.chars().next().is_some_and(char::is_uppercase) {
@@ -464,9 +470,9 @@ fn resolve_pronoun(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters,
     let opening = |s: usize| -> Option<usize> {
         let first = (0..mentions.len()).find(|&j| mentions[j].sentence == s && !matches!(mentions[j].kind, Kind::Pronoun(_)))?;
         let lead = chars.slice(sentence_start(s), mentions[first].start);
-        (lead.split_whitespace().count() <= OPENING_WORDS && agrees(&mentions[first], p)).then_some(first)
+        (words_since_line_start(&lead) <= OPENING_WORDS && agrees(&mentions[first], p)).then_some(first)
     };
-    let pronoun_opens = chars.slice(sentence_start(m.sentence), m.start).split_whitespace().count() <= OPENING_WORDS;
+    let pronoun_opens = words_since_line_start(&chars.slice(sentence_start(m.sentence), m.start)) <= OPENING_WORDS;
     let previous = || m.sentence.checked_sub(1).filter(|_| pronoun_opens).and_then(opening);
     let found = match p {
         Pronoun::Other => None,
@@ -479,6 +485,11 @@ fn resolve_pronoun(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters,
         },
     };
     found.map(|j| nearest_non_pronoun(mentions, clusters, j, i))
+}
+
+/// Words of `lead` after its last line break (a new paragraph starts a sentence, whatever the splitter said).
+fn words_since_line_start(lead: &str) -> usize {
+    lead.rsplit('\n').next().unwrap_or("").split_whitespace().count()
 }
 
 /// The latest non-pronoun mention of `j`'s actor before mention `before` (`j` itself at least).

@@ -168,6 +168,12 @@ impl Gazetteer {
         Gazetteer { places, by_name, regions, dense }
     }
 
+    /// The entry with this GeoNames id (score 1), if the gazetteer holds it.
+    pub fn entry(&self, geonameid: u32) -> Option<Geo> {
+        let i = self.places.binary_search_by_key(&geonameid, |p| p.geonameid).ok()?;
+        Some(self.geo(i as u32, 1.0))
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.places.len()
