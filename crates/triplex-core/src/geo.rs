@@ -312,18 +312,60 @@ impl Gazetteer {
     }
 
     /// Sets `geo` on every LOC entity and every triple place of `record` (`null` where the
-    /// gazetteer has no entry, or none the document allows).
+    /// gazetteer has no entry, or none the document allows). A place followed by ", Region" or
+    /// ", Country" ("Seattle, Washington", "Saratoga Springs, New York") is read inside it.
     pub fn geocode(&self, record: &mut Record) {
         let names: Vec<String> = record.entities.iter().filter(|e| e.label == "LOC").map(|e| e.text.clone()).chain(record.triples.iter().map(|t| t.place.text.clone())).collect();
         let votes = self.votes(names.iter().map(String::as_str));
+        let mut by_span: HashMap<(usize, usize), Option<Geo>> = HashMap::new();
+        let locs: Vec<(usize, usize, &str)> = record.entities.iter().filter(|e| e.label == "LOC").map(|e| (e.start, e.end, e.text.as_str())).collect();
+        for pair in locs.windows(2) {
+            let ((s0, e0, place), (s1, e1, within)) = (pair[0], pair[1]);
+            if s1 == e0 + 2
+                && let Some((p, w)) = self.within(place, within)
+            {
+                by_span.insert((s0, e0), Some(self.geo(p, 0.9)));
+                by_span.insert((s1, e1), Some(self.geo(w, 0.9)));
+            }
+        }
         let mut chosen: HashMap<String, Option<Geo>> = HashMap::new();
-        let mut geo_of = |name: &str| chosen.entry(name_key(name)).or_insert_with(|| self.choose(name, &votes).map(|(i, s)| self.geo(i, s))).clone();
+        let mut geo_of = |start: usize, end: usize, name: &str| match by_span.get(&(start, end)) {
+            Some(g) => g.clone(),
+            None => chosen.entry(name_key(name)).or_insert_with(|| self.choose(name, &votes).map(|(i, s)| self.geo(i, s))).clone(),
+        };
         for e in record.entities.iter_mut().filter(|e| e.label == "LOC") {
-            e.geo = Some(geo_of(&e.text));
+            e.geo = Some(geo_of(e.start, e.end, &e.text));
         }
         for t in &mut record.triples {
-            t.place.geo = Some(geo_of(&t.place.text));
+            t.place.geo = Some(geo_of(t.place.start, t.place.end, &t.place.text));
         }
+    }
+
+    /// "Place, Region" or "Place, Country": the most likely city of that name inside a region or
+    /// country of the second name, and that region or country.
+    fn within(&self, place: &str, within: &str) -> Option<(u32, u32)> {
+        let containers: Vec<u32> = self.lookup(within).iter().map(|e| e.place).filter(|&i| matches!(self.place(i).kind, Kind::Region | Kind::Country)).collect();
+        let mut best: Option<(u32, u32)> = None;
+        for &c in &containers {
+            let region = self.place(c);
+            let inside: Vec<u32> = self
+                .lookup(place)
+                .iter()
+                .map(|e| e.place)
+                .filter(|&i| {
+                    let p = self.place(i);
+                    p.kind == Kind::City && p.country == region.country && (region.kind == Kind::Country || p.admin1 == region.admin1)
+                })
+                .collect();
+            if inside.is_empty() {
+                continue;
+            }
+            let pick = self.most_likely(&inside);
+            if best.is_none_or(|(b, _)| self.place(pick).population > self.place(b).population) {
+                best = Some((pick, c));
+            }
+        }
+        best
     }
 }
 
@@ -375,6 +417,20 @@ mod tests {
         assert_eq!(g[1].as_ref().unwrap().geonameid, 6252001);
         let fl = g[2].as_ref().unwrap();
         assert_eq!((fl.feature_code.as_str(), fl.country_code.as_str()), ("ADM1", "US"), "{fl:?}");
+    }
+
+    #[test]
+    fn a_place_followed_by_its_region_is_read_inside_it() {
+        let mut r = Record::error("d", Default::default(), "x", "y");
+        // "in Seattle, Washington and in Washington": offsets as in a text, the comma between the first two.
+        let at = |text: &str, start: usize| Entity { start, end: start + text.len(), ..loc(text) };
+        r.entities = vec![at("Seattle", 3), at("Washington", 12), at("Washington", 30), at("Saratoga Springs", 50), at("New York", 68)];
+        Gazetteer::embedded().geocode(&mut r);
+        let g: Vec<Geo> = r.entities.into_iter().map(|e| e.geo.unwrap().unwrap()).collect();
+        assert_eq!((g[0].name.as_str(), g[0].admin1.as_deref()), ("Seattle", Some("Washington")));
+        assert_eq!((g[1].geonameid, g[1].feature_code.as_str()), (5815135, "ADM1"), "the state after a comma");
+        assert_eq!(g[2].geonameid, 4140963, "the capital alone");
+        assert_eq!((g[4].geonameid, g[3].admin1.as_deref()), (5128638, Some("New York")));
     }
 
     #[test]
