@@ -108,6 +108,10 @@ struct ExtractArgs {
     /// Longest document accepted, in bytes; longer ones get an error record.
     #[arg(long, default_value_t = 5_000_000)]
     max_doc_bytes: usize,
+    /// Actor dictionary, CSV with a header `pattern,canonical,code` (code optional): maps the names
+    /// of an actor ("FAMa", "Malian arm*") to one canonical name and code, after in-document resolution.
+    #[arg(long, value_name = "FILE.csv")]
+    actors: Option<PathBuf>,
     /// No progress bar and no summary line.
     #[arg(short, long)]
     quiet: bool,
@@ -315,6 +319,7 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
     let config = check_outputs(&a).and_then(|()| {
         let mut c = config::pipeline_config(a.model.clone(), a.batch_size, a.threads)?;
         c.emit_conllu = emit == Emit::Conllu;
+        c.actors = a.actors.as_deref().map(triplex_core::ActorDictionary::from_path).transpose()?;
         Ok(c)
     });
     let config = match config {

@@ -576,7 +576,7 @@ mod tests {
     use crate::record::PlaceRelation;
 
     fn ent(label: &str, start: usize, end: usize) -> Entity {
-        Entity { text: format!("e{start}"), label: label.into(), start, end, score: None, optional: false }
+        Entity { text: format!("e{start}"), label: label.into(), start, end, score: None, optional: false, actor_id: None, geo: None }
     }
 
     fn opt(mut e: Entity) -> Entity {
@@ -585,7 +585,7 @@ mod tests {
     }
 
     fn sp(start: usize, end: usize) -> Span {
-        Span { text: format!("s{start}"), start, end, lemma: None, nominal: false }
+        Span { text: format!("s{start}"), start, end, ..Span::default() }
     }
 
     fn tri(a: Extent, v: Extent, p: Extent, rel: PlaceRelation, negated: bool) -> Triple {

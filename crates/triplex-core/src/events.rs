@@ -128,7 +128,7 @@ mod tests {
     use crate::record::PlaceRelation;
 
     fn sp(text: &str, start: usize) -> Span {
-        Span { text: text.into(), start, end: start + text.chars().count(), lemma: None, nominal: false }
+        Span { text: text.into(), start, end: start + text.chars().count(), ..Span::default() }
     }
 
     fn triple(action: Span, place: Span) -> Triple {

@@ -3,16 +3,20 @@
 //! or terminal code: the model crate feeds it tags and trees, the CLI drives it.
 //!
 //! Data flows `reader` → [`sentences`] → [`split_words`] → (the model: tags and trees) →
-//! [`resolve_mentions`] → [`merge_actor_phrases`] → [`extract_triples`] → `record` → `sink`.
+//! [`resolve_mentions`] → [`merge_actor_phrases`] → [`extract_triples`] → [`resolve_actors`] →
+//! [`Gazetteer::geocode`] → `record` → `sink`.
 
 mod actors;
 pub mod conll;
 pub mod conllu;
+mod coref;
 mod decode;
+mod dictionary;
 mod doc;
 pub mod eval;
 pub mod events;
 mod fixtures;
+mod geo;
 mod mentions;
 mod parse;
 pub mod reader;
@@ -26,9 +30,12 @@ mod triples;
 mod words;
 
 pub use actors::merge_actor_phrases;
+pub use coref::resolve_actors;
 pub use decode::BioDecoder;
+pub use dictionary::{ActorDictionary, DictionaryEntry};
 pub use doc::{LABELS, Mention, Sentence};
 pub use fixtures::conll_from_gold;
+pub use geo::Gazetteer;
 pub use mentions::{resolve_conll_tags, resolve_mentions};
 pub use parse::{Parse, SyntaxLabels, WindowSyntax, argmax, best_tree, decode_sentence};
 pub use segment::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};

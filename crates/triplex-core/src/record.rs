@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A piece of the document: `text == doc[start..end]` counted in Unicode code points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Span {
     pub text: String,
     pub start: usize,
@@ -15,6 +15,59 @@ pub struct Span {
     /// An action that is an event noun ("an ambush near Menaka"); absent (false) otherwise.
     #[serde(default, skip_serializing_if = "is_false")]
     pub nominal: bool,
+    /// Actors: the antecedent mention a pronoun or definite description refers to ("We" → "The column").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<Box<Span>>,
+    /// Actors: the document-level actor this mention belongs to (an id of `Record::actors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    /// Actors: that actor's one name (the longest name of its mentions, or the `--actors` dictionary's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
+    /// Actors: the `--actors` dictionary's code for that actor (e.g. a CAMEO-style code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Places: the gazetteer entry (`null`: not held, or not told apart); absent on other spans.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub geo: Option<Option<Geo>>,
+}
+
+/// A place in the embedded GeoNames gazetteer, as chosen for one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Geo {
+    pub geonameid: u32,
+    pub name: String,
+    /// ISO 3166-1 alpha-2 (empty for a continent).
+    pub country_code: String,
+    /// First-level region name, where the gazetteer has it.
+    pub admin1: Option<String>,
+    pub latitude: f64,
+    pub longitude: f64,
+    /// GeoNames feature class (`A` country or region, `P` populated place, `L` continent) and code.
+    pub feature_class: String,
+    pub feature_code: String,
+    pub population: u64,
+    /// Confidence of the choice (0..1): the document's country agreement, then name ambiguity.
+    pub score: f32,
+}
+
+/// One actor of a document: every mention of it, its canonical name, and its dictionary code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    /// "A1", "A2", ... in order of first mention.
+    pub id: String,
+    pub canonical: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// PER or ORG when a mention is such an entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub mentions: Vec<Span>,
+}
+
+/// Deserializes a present field, `null` included, as `Some` (so `"geo": null` stays distinct from no `geo`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A named entity: PER, ORG, LOC or MISC.
@@ -29,6 +82,12 @@ pub struct Entity {
     /// Gold only: predicting it is no false positive, missing it no false negative.
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
+    /// PER/ORG: the document-level actor (an id of `Record::actors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    /// LOC: the gazetteer entry, or `null`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub geo: Option<Option<Geo>>,
 }
 
 /// Where the action happened relative to the place.
@@ -124,6 +183,9 @@ pub struct Record {
     pub entities: Vec<Entity>,
     #[serde(default)]
     pub triples: Vec<Triple>,
+    /// The document's actors (pronouns and descriptions resolved, one canonical name each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actors: Vec<Actor>,
     /// The document's sentences as CoNLL-U (for `--emit conllu`; not serialized).
     #[serde(skip)]
     pub conllu: Option<String>,
@@ -140,6 +202,7 @@ impl Record {
             error: Some(ErrorInfo { kind: kind.to_string(), message: message.into() }),
             entities: Vec::new(),
             triples: Vec::new(),
+            actors: Vec::new(),
             conllu: None,
         }
     }
@@ -170,7 +233,7 @@ impl CharIndex {
 
     /// A code-point span for the byte range `start..end` of `text`.
     pub fn span(&self, text: &str, start: usize, end: usize) -> Span {
-        Span { text: text[start..end].to_string(), start: self.char_of(start), end: self.char_of(end), lemma: None, nominal: false }
+        Span { text: text[start..end].to_string(), start: self.char_of(start), end: self.char_of(end), ..Span::default() }
     }
 }
 

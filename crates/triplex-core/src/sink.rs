@@ -5,7 +5,7 @@
 //! leaves at most one torn last line, which `--resume` cuts off (see [`crate::resume`]).
 
 use crate::reader::kind::DUPLICATE_ID;
-use crate::record::{Entity, Record, Span, Status, Triple};
+use crate::record::{Entity, Geo, Record, Span, Status, Triple};
 use crate::resume::{DoneIds, flat_done, records_done};
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, params, params_from_iter};
@@ -87,7 +87,25 @@ impl Held {
 }
 
 /// Columns of an entity row: flat output and the SQLite `entities` table alike.
-pub const ENTITY_COLUMNS: &[&str] = &["doc_id", "position", "text", "label", "start_char", "end_char", "score"];
+pub const ENTITY_COLUMNS: &[&str] = &[
+    "doc_id",
+    "position",
+    "text",
+    "label",
+    "start_char",
+    "end_char",
+    "score",
+    "actor_id",
+    "geonameid",
+    "geo_name",
+    "country_code",
+    "admin1",
+    "latitude",
+    "longitude",
+    "feature_class",
+    "population",
+    "geo_score",
+];
 
 /// Columns of a triple row: flat output and the SQLite `triples` table alike.
 pub const TRIPLE_COLUMNS: &[&str] = &[
@@ -119,6 +137,21 @@ pub const TRIPLE_COLUMNS: &[&str] = &[
     "score",
     "sentence_start",
     "sentence_end",
+    "actor_id",
+    "actor_canonical",
+    "actor_code",
+    "actor_resolved_text",
+    "actor_resolved_start",
+    "actor_resolved_end",
+    "place_geonameid",
+    "place_name",
+    "place_country_code",
+    "place_admin1",
+    "place_latitude",
+    "place_longitude",
+    "place_feature_class",
+    "place_population",
+    "place_geo_score",
 ];
 
 /// One entity as a flat row (fields in `ENTITY_COLUMNS` order).
@@ -131,11 +164,40 @@ pub struct EntityRow<'a> {
     pub start_char: usize,
     pub end_char: usize,
     pub score: Option<f64>,
+    pub actor_id: Option<&'a str>,
+    pub geonameid: Option<u32>,
+    pub geo_name: Option<&'a str>,
+    pub country_code: Option<&'a str>,
+    pub admin1: Option<&'a str>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub feature_class: Option<&'a str>,
+    pub population: Option<u64>,
+    pub geo_score: Option<f64>,
 }
 
 impl<'a> EntityRow<'a> {
     pub fn new(doc_id: &'a str, position: usize, e: &'a Entity) -> Self {
-        EntityRow { doc_id, position, text: &e.text, label: &e.label, start_char: e.start, end_char: e.end, score: e.score.map(widen) }
+        let g = e.geo.as_ref().and_then(Option::as_ref);
+        EntityRow {
+            doc_id,
+            position,
+            text: &e.text,
+            label: &e.label,
+            start_char: e.start,
+            end_char: e.end,
+            score: e.score.map(widen),
+            actor_id: e.actor_id.as_deref(),
+            geonameid: g.map(|g| g.geonameid),
+            geo_name: g.map(|g| g.name.as_str()),
+            country_code: g.map(|g| g.country_code.as_str()),
+            admin1: g.and_then(|g| g.admin1.as_deref()),
+            latitude: g.map(|g| g.latitude),
+            longitude: g.map(|g| g.longitude),
+            feature_class: g.map(|g| g.feature_class.as_str()),
+            population: g.map(|g| g.population),
+            geo_score: g.map(|g| widen(g.score)),
+        }
     }
 }
 
@@ -170,6 +232,21 @@ pub struct TripleRow<'a> {
     pub score: Option<f64>,
     pub sentence_start: Option<usize>,
     pub sentence_end: Option<usize>,
+    pub actor_id: Option<&'a str>,
+    pub actor_canonical: Option<&'a str>,
+    pub actor_code: Option<&'a str>,
+    pub actor_resolved_text: Option<&'a str>,
+    pub actor_resolved_start: Option<usize>,
+    pub actor_resolved_end: Option<usize>,
+    pub place_geonameid: Option<u32>,
+    pub place_name: Option<&'a str>,
+    pub place_country_code: Option<&'a str>,
+    pub place_admin1: Option<&'a str>,
+    pub place_latitude: Option<f64>,
+    pub place_longitude: Option<f64>,
+    pub place_feature_class: Option<&'a str>,
+    pub place_population: Option<u64>,
+    pub place_geo_score: Option<f64>,
 }
 
 impl<'a> TripleRow<'a> {
@@ -178,6 +255,9 @@ impl<'a> TripleRow<'a> {
         let (object_text, object_start, object_end) = opt(&t.object);
         let (time_text, time_start, time_end) = opt(&t.time);
         let (attributed_to_text, attributed_to_start, attributed_to_end) = opt(&t.attributed_to);
+        let actor = t.actor.as_ref();
+        let resolved = actor.and_then(|a| a.resolved.as_deref());
+        let g: Option<&Geo> = t.place.geo.as_ref().and_then(Option::as_ref);
         TripleRow {
             doc_id,
             position,
@@ -207,6 +287,21 @@ impl<'a> TripleRow<'a> {
             score: t.score.map(widen),
             sentence_start: t.sentence.map(|s| s.start),
             sentence_end: t.sentence.map(|s| s.end),
+            actor_id: actor.and_then(|a| a.actor_id.as_deref()),
+            actor_canonical: actor.and_then(|a| a.canonical.as_deref()),
+            actor_code: actor.and_then(|a| a.code.as_deref()),
+            actor_resolved_text: resolved.map(|r| r.text.as_str()),
+            actor_resolved_start: resolved.map(|r| r.start),
+            actor_resolved_end: resolved.map(|r| r.end),
+            place_geonameid: g.map(|g| g.geonameid),
+            place_name: g.map(|g| g.name.as_str()),
+            place_country_code: g.map(|g| g.country_code.as_str()),
+            place_admin1: g.and_then(|g| g.admin1.as_deref()),
+            place_latitude: g.map(|g| g.latitude),
+            place_longitude: g.map(|g| g.longitude),
+            place_feature_class: g.map(|g| g.feature_class.as_str()),
+            place_population: g.map(|g| g.population),
+            place_geo_score: g.map(|g| widen(g.score)),
         }
     }
 }
@@ -411,7 +506,8 @@ fn formula_safe_cell(v: Option<&Value>) -> String {
 
 /// Schema of the feed database; `PRAGMA user_version` records its version.
 /// 2: nullable actors and `action_nominal` (spec v2).
-const SCHEMA_VERSION: i64 = 2;
+/// 3: resolved actors and geocoded places: actor/geo columns, tables `actors` and `places`, view `events`.
+const SCHEMA_VERSION: i64 = 3;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents (
     id              TEXT PRIMARY KEY,
@@ -436,7 +532,17 @@ CREATE TABLE IF NOT EXISTS entities (
     label      TEXT NOT NULL,
     start_char INTEGER NOT NULL,
     end_char   INTEGER NOT NULL,
-    score      REAL
+    score      REAL,
+    actor_id      TEXT,
+    geonameid     INTEGER,
+    geo_name      TEXT,
+    country_code  TEXT,
+    admin1        TEXT,
+    latitude      REAL,
+    longitude     REAL,
+    feature_class TEXT,
+    population    INTEGER,
+    geo_score     REAL
 );
 CREATE TABLE IF NOT EXISTS triples (
     doc_id              TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -466,14 +572,67 @@ CREATE TABLE IF NOT EXISTS triples (
     attributed_to_end   INTEGER,
     score               REAL,
     sentence_start      INTEGER,
-    sentence_end        INTEGER
+    sentence_end        INTEGER,
+    actor_id            TEXT,
+    actor_canonical     TEXT,
+    actor_code          TEXT,
+    actor_resolved_text  TEXT,
+    actor_resolved_start INTEGER,
+    actor_resolved_end   INTEGER,
+    place_geonameid     INTEGER,
+    place_name          TEXT,
+    place_country_code  TEXT,
+    place_admin1        TEXT,
+    place_latitude      REAL,
+    place_longitude     REAL,
+    place_feature_class TEXT,
+    place_population    INTEGER,
+    place_geo_score     REAL
 );
+-- One row per actor of a document (every mention of it shares its actor_id).
+CREATE TABLE IF NOT EXISTS actors (
+    doc_id        TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    actor_id      TEXT NOT NULL,
+    canonical     TEXT NOT NULL,
+    code          TEXT,
+    label         TEXT,
+    mention_count INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, actor_id)
+);
+-- One row per gazetteer place a document names (LOC entities and triple places).
+CREATE TABLE IF NOT EXISTS places (
+    doc_id        TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    geonameid     INTEGER NOT NULL,
+    name          TEXT NOT NULL,
+    country_code  TEXT NOT NULL,
+    admin1        TEXT,
+    latitude      REAL NOT NULL,
+    longitude     REAL NOT NULL,
+    feature_class TEXT NOT NULL,
+    feature_code  TEXT NOT NULL,
+    population    INTEGER NOT NULL,
+    mention_count INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, geonameid)
+);
+-- Who did what where, one row per triple: events per actor per country is one GROUP BY.
+CREATE VIEW IF NOT EXISTS events AS
+SELECT t.doc_id, d.date, d.url, t.position,
+       t.actor_id, COALESCE(a.canonical, t.actor_text) AS actor, a.code AS actor_code,
+       COALESCE(t.action_lemma, t.action_text) AS action, t.action_nominal,
+       t.place_text, p.name AS place_name, p.geonameid, p.country_code, p.admin1, p.latitude, p.longitude,
+       t.place_relation, t.negated, t.time_text
+FROM triples t
+JOIN documents d ON d.id = t.doc_id
+LEFT JOIN actors a ON a.doc_id = t.doc_id AND a.actor_id = t.actor_id
+LEFT JOIN places p ON p.doc_id = t.doc_id AND p.geonameid = t.place_geonameid;
 CREATE UNIQUE INDEX IF NOT EXISTS entities_doc ON entities(doc_id, position);
 CREATE INDEX IF NOT EXISTS entities_label ON entities(label, text);
 CREATE UNIQUE INDEX IF NOT EXISTS triples_doc ON triples(doc_id, position);
 CREATE INDEX IF NOT EXISTS triples_actor ON triples(actor_text);
 CREATE INDEX IF NOT EXISTS triples_place ON triples(place_text);
 CREATE INDEX IF NOT EXISTS documents_status ON documents(status, error_kind);
+CREATE INDEX IF NOT EXISTS places_country ON places(country_code);
+CREATE INDEX IF NOT EXISTS actors_canonical ON actors(canonical);
 ";
 
 /// Writes records into a SQLite feed database (WAL mode), one transaction per chunk.
@@ -499,7 +658,9 @@ impl SqliteSink {
                 bail!("schema version {version} is newer than this triplex's ({SCHEMA_VERSION})");
             }
             if version != 0 && version < SCHEMA_VERSION {
-                bail!("schema version {version} was written by an older triplex (this one writes {SCHEMA_VERSION}: nullable actors); write to a new database");
+                bail!(
+                    "schema version {version} was written by an older triplex (this one writes {SCHEMA_VERSION}: resolved actors, geocoded places, tables actors and places, view events); write to a new database"
+                );
             }
             if version == 0 {
                 let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE name IN ('documents', 'entities', 'triples') ORDER BY name")?;
@@ -560,6 +721,8 @@ impl Sink for SqliteSink {
         }
         c.prepare_cached("DELETE FROM entities WHERE doc_id = ?1")?.execute([&rec.id])?;
         c.prepare_cached("DELETE FROM triples WHERE doc_id = ?1")?.execute([&rec.id])?;
+        c.prepare_cached("DELETE FROM actors WHERE doc_id = ?1")?.execute([&rec.id])?;
+        c.prepare_cached("DELETE FROM places WHERE doc_id = ?1")?.execute([&rec.id])?;
         c.prepare_cached(
             "INSERT OR REPLACE INTO documents (id, status, error_kind, error_message, title, date, url, meta, chars,
                 entity_count, triple_count, model_name, triplex_version, processed_at)
@@ -588,6 +751,17 @@ impl Sink for SqliteSink {
         for (i, t) in rec.triples.iter().enumerate() {
             stmt.execute(params_from_iter(row_values(&TripleRow::new(&rec.id, i, t), TRIPLE_COLUMNS)?))?;
         }
+        let mut stmt = c.prepare_cached("INSERT INTO actors (doc_id, actor_id, canonical, code, label, mention_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        for a in &rec.actors {
+            stmt.execute(params![rec.id, a.id, a.canonical, a.code, a.label, a.mentions.len() as i64])?;
+        }
+        let mut stmt = c.prepare_cached(
+            "INSERT INTO places (doc_id, geonameid, name, country_code, admin1, latitude, longitude, feature_class, feature_code, population, mention_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for (g, n) in places(rec) {
+            stmt.execute(params![rec.id, g.geonameid, g.name, g.country_code, g.admin1, g.latitude, g.longitude, g.feature_class, g.feature_code, g.population as i64, n as i64])?;
+        }
         Ok(())
     }
 
@@ -599,6 +773,19 @@ impl Sink for SqliteSink {
         }
         Ok(())
     }
+}
+
+/// The distinct gazetteer places of a record (LOC entities, then triple places) with their mention counts.
+fn places(rec: &Record) -> Vec<(&Geo, usize)> {
+    let mut out: Vec<(&Geo, usize)> = Vec::new();
+    let geos = rec.entities.iter().filter_map(|e| e.geo.as_ref()?.as_ref()).chain(rec.triples.iter().filter_map(|t| t.place.geo.as_ref()?.as_ref()));
+    for g in geos {
+        match out.iter_mut().find(|(o, _)| o.geonameid == g.geonameid) {
+            Some((_, n)) => *n += 1,
+            None => out.push((g, 1)),
+        }
+    }
+    out
 }
 
 fn insert_sql(table: &str, columns: &[&str]) -> String {
@@ -678,7 +865,22 @@ mod tests {
     use crate::record::{PlaceRelation, SentenceRange};
 
     fn span(text: &str, start: usize) -> Span {
-        Span { text: text.to_string(), start, end: start + text.chars().count(), lemma: None, nominal: false }
+        Span { text: text.to_string(), start, end: start + text.chars().count(), ..Span::default() }
+    }
+
+    fn gao() -> Geo {
+        Geo {
+            geonameid: 2457163,
+            name: "Gao".into(),
+            country_code: "ML".into(),
+            admin1: Some("Gao".into()),
+            latitude: 16.27167,
+            longitude: -0.04,
+            feature_class: "P".into(),
+            feature_code: "PPL".into(),
+            population: 133110,
+            score: 0.9,
+        }
     }
 
     fn record() -> Record {
@@ -692,12 +894,19 @@ mod tests {
             text: None,
             chars: Some(24),
             error: None,
-            entities: vec![Entity { text: "Gao".into(), label: "LOC".into(), start: 21, end: 24, score: Some(0.9871), optional: false }],
+            entities: vec![Entity { text: "Gao".into(), label: "LOC".into(), start: 21, end: 24, score: Some(0.9871), optional: false, actor_id: None, geo: Some(Some(gao())) }],
+            actors: vec![crate::record::Actor {
+                id: "A1".into(),
+                canonical: "Malian Armed Forces".into(),
+                code: Some("MLIMIL".into()),
+                label: Some("ORG".into()),
+                mentions: vec![span("The Malian army", 0)],
+            }],
             conllu: None,
             triples: vec![Triple {
-                actor: Some(span("The Malian army", 0)),
+                actor: Some(Span { actor_id: Some("A1".into()), canonical: Some("Malian Armed Forces".into()), code: Some("MLIMIL".into()), ..span("The Malian army", 0) }),
                 action: Span { lemma: Some("leave".into()), ..span("left", 16) },
-                place: span("Gao", 21),
+                place: Span { geo: Some(Some(gao())), ..span("Gao", 21) },
                 place_relation: PlaceRelation::From,
                 place_qualifier: None,
                 negated: false,
@@ -862,6 +1071,41 @@ mod tests {
         let p = d.path().join("shared.db");
         Connection::open(&p).unwrap().execute_batch("CREATE TABLE notes (x)").unwrap();
         SqliteSink::open(&p, "m").unwrap();
+    }
+
+    #[test]
+    fn sqlite_events_view_counts_events_per_actor_per_country() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.db");
+        let mut s = SqliteSink::open(&p, "m").unwrap();
+        s.write(&record()).unwrap();
+        let mut other = record();
+        other.id = "d2".into();
+        s.write(&other).unwrap();
+        s.commit().unwrap();
+        drop(s);
+        let c = Connection::open(&p).unwrap();
+        let rows: Vec<(String, String, String, i64, f64)> = c
+            .prepare("SELECT actor, actor_code, country_code, COUNT(*), MAX(latitude) FROM events GROUP BY actor, country_code")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, vec![("Malian Armed Forces".into(), "MLIMIL".into(), "ML".into(), 2, 16.27167)]);
+        let (places, mentions): (i64, i64) = c.query_row("SELECT COUNT(*), SUM(mention_count) FROM places", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((places, mentions), (2, 4), "one place per document, named by an entity and a triple");
+        let date: String = c.query_row("SELECT date FROM events WHERE doc_id = 'd1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(date, "20231007");
+    }
+
+    #[test]
+    fn sqlite_refuses_an_older_schema_with_a_clear_error() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("old.db");
+        Connection::open(&p).unwrap().pragma_update(None, "user_version", 2).unwrap();
+        let e = format!("{:#}", SqliteSink::open(&p, "m").err().unwrap());
+        assert!(e.contains("schema version 2 was written by an older triplex") && e.contains("new database"), "{e}");
     }
 
     #[test]

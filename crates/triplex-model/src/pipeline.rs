@@ -1,4 +1,4 @@
-//! Composes the stages — read, segment, words, NER, actor phrases, triples, records — and owns all
+//! Composes the stages — read, segment, words, NER, actor phrases, triples, actors, places, records — and owns all
 //! parallelism: rayon over documents for the text stages, candle's threads for the model.
 
 use crate::model::TokenTagger;
@@ -19,6 +19,7 @@ use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Tri
 use triplex_core::resolve_mentions;
 use triplex_core::split_words;
 use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
+use triplex_core::{ActorDictionary, Gazetteer, resolve_actors};
 use triplex_core::{ParsedWords, extract_triples};
 
 /// Running totals for the end-of-run summary.
@@ -92,12 +93,14 @@ pub struct PipelineConfig {
     pub threads: Option<usize>,
     /// Also render each record's sentences as CoNLL-U (`Record::conllu`); needs syntax heads.
     pub emit_conllu: bool,
+    /// Actor dictionary (`--actors`) applied after in-document resolution.
+    pub actors: Option<ActorDictionary>,
 }
 
 impl PipelineConfig {
     /// The defaults for a model directory: default kernels, batches of 32, all cores, records only.
     pub fn new(model_dir: impl Into<PathBuf>) -> Result<Self> {
-        Ok(PipelineConfig { model_dir: model_dir.into(), weights: WeightFormat::parse("")?, kernels: Isa::best(), batch_size: 32, threads: None, emit_conllu: false })
+        Ok(PipelineConfig { model_dir: model_dir.into(), weights: WeightFormat::parse("")?, kernels: Isa::best(), batch_size: 32, threads: None, emit_conllu: false, actors: None })
     }
 }
 
@@ -107,6 +110,10 @@ pub struct Pipeline {
     pieces: WordPieces,
     batch_size: usize,
     emit_conllu: bool,
+    /// Places are looked up here (the embedded GeoNames gazetteer).
+    gazetteer: &'static Gazetteer,
+    /// Renames actors across documents (`--actors`).
+    dictionary: Option<ActorDictionary>,
     /// The pool every stage runs on (None: rayon's global pool).
     pool: Option<rayon::ThreadPool>,
 }
@@ -129,13 +136,17 @@ impl Pipeline {
                 bail!("model directory {} has no {f}", dir.display());
             }
         }
+        // The gazetteer loads on another thread while the model does.
+        let gazetteer = std::thread::spawn(Gazetteer::embedded);
         let model = BertTagger::load_dir_with(dir, config.weights, config.kernels)?;
+        gazetteer.join().map_err(|_| anyhow::anyhow!("the embedded gazetteer could not be loaded"))?;
         if config.emit_conllu && model.syntax_labels().is_none() {
             bail!("CoNLL-U output needs a model with syntax heads; {} has none (see `triplex train syntax`)", dir.display());
         }
         let pieces = WordPieces::from_file(&dir.join("tokenizer.json"))?;
         let mut p = Self::new(Box::new(model), pieces, config.batch_size);
         p.emit_conllu = config.emit_conllu;
+        p.dictionary = config.actors.clone();
         if let Some(n) = config.threads {
             if n == 0 {
                 bail!("threads must be at least 1");
@@ -147,7 +158,7 @@ impl Pipeline {
 
     /// A pipeline over any tagging backend, on rayon's global pool, records only.
     pub fn new(model: Box<dyn TokenTagger>, pieces: WordPieces, batch_size: usize) -> Self {
-        Pipeline { model, pieces, batch_size, emit_conllu: false, pool: None }
+        Pipeline { model, pieces, batch_size, emit_conllu: false, gazetteer: Gazetteer::embedded(), dictionary: None, pool: None }
     }
 
     /// Runs `f` on the pipeline's thread pool.
@@ -231,7 +242,12 @@ impl Pipeline {
                     (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
                         let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
-                        (build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.emit_conllu), nwords, bytes)
+                        let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.emit_conllu);
+                        let idx = CharIndex::new(&text);
+                        let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
+                        resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
+                        self.gazetteer.geocode(&mut rec);
+                        (rec, nwords, bytes)
                     }
                     (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
                 }
@@ -342,7 +358,7 @@ fn build_record(
         .iter()
         .map(|m| {
             let s = idx.span(text, m.start, m.end);
-            Entity { text: s.text, label: m.label.clone(), start: s.start, end: s.end, score: Some(round4(m.score)), optional: false }
+            Entity { text: s.text, label: m.label.clone(), start: s.start, end: s.end, score: Some(round4(m.score)), optional: false, actor_id: None, geo: None }
         })
         .collect();
     let labels = tagger.model.syntax_labels();
@@ -374,7 +390,7 @@ fn build_record(
         }
     }
     let conllu = conllu.then(|| conllu_block(&id, text, prep, &mentions, parses, tagger, &idx));
-    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, conllu }
+    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, actors: Vec::new(), conllu }
 }
 
 /// Scores are rounded so that output stays byte-identical across thread counts and machines.
