@@ -10,9 +10,9 @@ OUT_DIR/triples is one row per triple, the columns of `triplex extract --emit tr
 
 Each task runs the `triplex` Python package (`pip install crates/triplex-py` on every node) over
 its partition through `mapInArrow`; each Python worker loads the model once and keeps it for
-every later task (Spark reuses its Python workers). `--mode pipe` is the alternative measured
-beside it: the `triplex` binary over each partition through `RDD.pipe` (see
-docs/python-and-spark.md for both figures).
+every later task (Spark reuses its Python workers). It was measured beside the other way, the
+`triplex` binary over each partition through `RDD.pipe`, and kept as the faster one
+(docs/python-and-spark.md; scripts/bench_python_spark.py measures both).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import argparse
 import os
 import sys
 import time
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -126,15 +126,6 @@ def extract(df: DataFrame, model: Optional[str] = None, threads: int = 1) -> Dat
     return df.select("id", "text", *meta).mapInArrow(run, schema)
 
 
-def extract_pipe(df: DataFrame, binary: str = "triplex", model: Optional[str] = None, threads: int = 1) -> DataFrame:
-    """The same records through the `triplex` binary: each partition's rows, as JSON Lines, piped
-    through `triplex extract -` (one process, one model load per partition)."""
-    schema = record_schema(df.schema)
-    command = [binary, "extract", "-", "--quiet", "--threads", str(threads)] + (["--model", model] if model else [])
-    lines = df.toJSON().pipe(" ".join(command))
-    return df.sparkSession.read.schema(schema).json(lines)
-
-
 def triples_table(records: DataFrame) -> DataFrame:
     """One row per triple, with its document id and position: the `--emit triples` columns."""
     t = records.select(F.col("id").alias("doc_id"), F.posexplode("triples").alias("position", "t"))
@@ -145,12 +136,22 @@ def triples_table(records: DataFrame) -> DataFrame:
     return t.select(*cols)
 
 
-def run_job(spark: SparkSession, input_path: str, out_dir: str, *, partitions: Optional[int] = None, threads: int = 1, model: Optional[str] = None, mode: str = "arrow", binary: str = "triplex") -> dict:
-    """Reads, extracts, writes `records` and `triples` Parquet under `out_dir`; returns counts and seconds."""
+def run_job(
+    spark: SparkSession,
+    input_path: str,
+    out_dir: str,
+    *,
+    partitions: Optional[int] = None,
+    threads: int = 1,
+    model: Optional[str] = None,
+    extractor: Optional[Callable[[DataFrame], DataFrame]] = None,
+) -> dict:
+    """Reads, extracts, writes `records` and `triples` Parquet under `out_dir`; returns counts and
+    seconds. `extractor` replaces `extract` (scripts/bench_python_spark.py measures RDD.pipe so)."""
     start = time.perf_counter()
     df = read_articles(spark, input_path)
     df = df.repartition(partitions or spark.sparkContext.defaultParallelism)
-    records = extract(df, model, threads) if mode == "arrow" else extract_pipe(df, binary, model, threads)
+    records = extractor(df) if extractor else extract(df, model, threads)
     records.write.mode("overwrite").parquet(os.path.join(out_dir, "records"))
     written = spark.read.parquet(os.path.join(out_dir, "records"))
     triples_table(written).write.mode("overwrite").parquet(os.path.join(out_dir, "triples"))
@@ -166,11 +167,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--partitions", type=int, help="partitions to spread the articles over (default: the cluster's default parallelism)")
     ap.add_argument("--threads", type=int, default=1, help="threads per task (match spark.task.cpus; default 1)")
     ap.add_argument("--model", help="model directory on every node (default: the one the package ships)")
-    ap.add_argument("--mode", choices=["arrow", "pipe"], default="arrow", help="the Python package in mapInArrow (default), or the binary through RDD.pipe")
-    ap.add_argument("--binary", default="triplex", help="with --mode pipe: the triplex binary on every node")
     a = ap.parse_args(argv)
     spark = SparkSession.builder.appName("triplex").getOrCreate()
-    summary = run_job(spark, a.input, a.out_dir, partitions=a.partitions, threads=a.threads, model=a.model, mode=a.mode, binary=a.binary)
+    summary = run_job(spark, a.input, a.out_dir, partitions=a.partitions, threads=a.threads, model=a.model)
     print(f"triplex: {summary['documents']} documents ({summary['errors']} errors), {summary['triples']} triples in {summary['seconds']:.1f} s -> {a.out_dir}")
     return 0
 
