@@ -147,13 +147,27 @@ impl Pipeline {
         let mut p = Self::new(Box::new(model), pieces, config.batch_size);
         p.emit_conllu = config.emit_conllu;
         p.dictionary = config.actors.clone();
-        if let Some(n) = config.threads {
-            if n == 0 {
-                bail!("threads must be at least 1");
-            }
-            p.pool = Some(rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start the thread pool")?);
-        }
+        p.set_threads(config.threads)?;
         Ok(p)
+    }
+
+    /// Runs every later stage on a pool of `threads` workers (None: rayon's global pool, all
+    /// cores); for callers that choose the thread count per call (the Python package).
+    pub fn set_threads(&mut self, threads: Option<usize>) -> Result<()> {
+        if threads == self.threads() {
+            return Ok(());
+        }
+        self.pool = match threads {
+            None => None,
+            Some(0) => bail!("threads must be at least 1"),
+            Some(n) => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start the thread pool")?),
+        };
+        Ok(())
+    }
+
+    /// The size of the pipeline's own pool (None: it runs on rayon's global pool).
+    pub fn threads(&self) -> Option<usize> {
+        self.pool.as_ref().map(rayon::ThreadPool::current_num_threads)
     }
 
     /// A pipeline over any tagging backend, on rayon's global pool, records only.
