@@ -31,5 +31,5 @@ pub use fixtures::conll_from_gold;
 pub use mentions::{resolve_conll_tags, resolve_mentions};
 pub use parse::{Parse, SyntaxLabels, WindowSyntax, argmax, best_tree, decode_sentence};
 pub use segment::sentences;
-pub use triples::{ParsedWords, TripleDraft, extract_triples};
+pub use triples::{ParsedWords, ScenePair, TripleDraft, extract_triples, scene_pairs};
 pub use words::{NUM_SHAPES, shape, split_words};

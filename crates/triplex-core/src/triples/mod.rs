@@ -1,9 +1,13 @@
-//! Actor–action–place triples of one sentence: rules over its dependency parse (`tree`), or
-//! lexical rules over its words (`lexical`) when the model has no syntax heads.
+//! Actor–action–place triples of one sentence: rules over its dependency parse (`tree`) checked
+//! and completed by a small learned scene model (`scene`), or lexical rules over its words
+//! (`lexical`) when the model has no syntax heads.
 
 mod lexical;
 mod lexicon;
+mod scene;
 mod tree;
+
+pub use scene::{ScenePair, scene_pairs};
 
 use std::ops::Range;
 
