@@ -273,6 +273,7 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
         if out.iter().any(|d| d.action.start <= t.words[v].start && t.words[v].end <= d.action.end) {
             continue;
         }
+        // Verbs only (event nouns take their places by rule), of the kinds train events are made of.
         if !t.is_verb(v) || !model.event_lemmas.contains(&lemma(&t.low[v])) {
             continue;
         }
@@ -280,6 +281,10 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
         let Some(&(_, pi, p)) = best.filter(|s| s.2 >= model.add_threshold) else { continue };
         let (mi, ph) = places[pi];
         let (up, _, _) = paths(t, ph, v);
+        // Not through a noun the place only describes ("a town on the way to Kidal").
+        if up.iter().skip(1).any(|&w| has(NOT_SCENE_NOUNS, &t.low[w]) || has(PATH_NOUNS, &t.low[w])) {
+            continue;
+        }
         let case = up.last().map_or(String::new(), |&w| t.case(w));
         let relation = case_relation(&case, &t.low[v]).unwrap_or(PlaceRelation::At);
         out.push(scene_triple(t, ms, v, mi, relation, p));
@@ -312,4 +317,55 @@ pub fn scene_pairs(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<Sce
             ScenePair { predicate: t.words[v].clone(), place: m.start..m.end, probability: model.probability(&features), features }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::HandParsed;
+    use super::super::tree::extract;
+    use super::*;
+
+    fn triples(rows: &str, ents: &[(&str, &str)]) -> Vec<String> {
+        let h = HandParsed::new(rows, ents);
+        let text = &h.text;
+        extract(text, &h.parsed(), &h.mentions)
+            .iter()
+            .map(|d| format!("{} | {} | {} | {:?}", d.actor.clone().map_or("(none)", |a| &text[a]), &text[d.action.clone()], &text[d.place.clone()], d.relation))
+            .collect()
+    }
+
+    #[test]
+    fn the_embedded_model_loads() {
+        let m = model();
+        assert!(m.weights.len() > 1000, "{} weights", m.weights.len());
+        assert!((0.0..=1.0).contains(&m.add_threshold) && (0.0..=1.0).contains(&m.keep_threshold));
+        for l in ["kill", "capture", "shoot", "protest"] {
+            assert!(m.event_lemmas.iter().any(|e| e == l), "{l} is an event lemma");
+        }
+    }
+
+    #[test]
+    fn a_place_inside_the_object_is_the_scene() {
+        // "A car bomb destroyed an upscale Baghdad restaurant": no rule reads Baghdad, the model does.
+        let rows =
+            "A DET 3 det\n car NOUN 3 compound\n bomb NOUN 4 nsubj\n destroyed VERB 0 root\n an DET 8 det\n upscale ADJ 8 amod\n Baghdad PROPN 8 compound\n restaurant NOUN 4 obj";
+        assert_eq!(triples(rows, &[("Baghdad", "LOC")]), vec!["(none) | destroyed | Baghdad | At"]);
+    }
+
+    #[test]
+    fn a_fronted_place_is_the_scene_of_the_clause() {
+        // "In western Kasese district, local defense units patrol day and night."
+        let rows = "In ADP 4 case\n western ADJ 4 amod\n Kasese PROPN 4 compound\n district NOUN 9 obl\n , PUNCT 4 punct\n local ADJ 8 amod\n defense NOUN 8 compound\n units NOUN 9 nsubj\n patrol VERB 0 root\n day NOUN 9 obl:tmod\n and CCONJ 12 cc\n night NOUN 10 conj";
+        assert_eq!(triples(rows, &[("Kasese", "LOC")]), vec!["local defense units | patrol | Kasese | At"]);
+    }
+
+    #[test]
+    fn no_place_for_verbs_that_are_no_events_or_places_of_other_nouns() {
+        // "Kerry contacted Thailand's foreign minister": "contact" is no event word of train.
+        let rows = "Kerry PROPN 2 nsubj\n contacted VERB 0 root\n Thailand PROPN 6 nmod:poss\n 's PART 3 case\n foreign ADJ 6 amod\n minister NOUN 2 obj";
+        assert!(triples(rows, &[("Kerry", "PER"), ("Thailand", "LOC")]).is_empty());
+        // "Refugees from Eritrea protested": the place is where the people come from.
+        let rows = "Refugees NOUN 4 nsubj\n from ADP 3 case\n Eritrea PROPN 1 nmod\n protested VERB 0 root";
+        assert!(triples(rows, &[("Eritrea", "LOC")]).is_empty());
+    }
 }

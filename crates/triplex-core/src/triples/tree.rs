@@ -737,43 +737,17 @@ fn nominal_triple(t: &Tree, ms: &[&Mention], mi: usize, ph: usize) -> Option<Tri
 
 #[cfg(test)]
 mod tests {
+    use super::super::HandParsed;
     use super::*;
-    use crate::parse::Parse;
-    use crate::parse::SyntaxLabels;
 
-    /// Runs the rules on a hand-parsed sentence: `rows` are `word UPOS head relation` lines (the
-    /// text is the words joined by spaces) and `ents` (phrase, label) its mentions.
+    /// Runs the rules alone on a hand-parsed sentence (see `HandParsed`); the scene model's
+    /// corrections are tested in `scene`.
     fn run(rows: &str, ents: &[(&str, &str)]) -> (String, Vec<TripleDraft>) {
-        let rows: Vec<Vec<&str>> = rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| l.split_whitespace().collect()).collect();
-        let text = rows.iter().map(|r| r[0]).collect::<Vec<_>>().join(" ");
-        let mut words = Vec::new();
-        let mut at = 0;
-        for r in &rows {
-            words.push(at..at + r[0].len());
-            at += r[0].len() + 1;
-        }
-        let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
-        let id = |list: &mut Vec<String>, s: &str| {
-            list.iter().position(|x| x == s).unwrap_or_else(|| {
-                list.push(s.to_string());
-                list.len() - 1
-            }) as u16
-        };
-        let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
-        for r in &rows {
-            parse.upos.push(id(&mut labels.upos, r[1]));
-            parse.heads.push(r[2].parse().unwrap());
-            parse.rels.push(id(&mut labels.deprels, r[3]));
-        }
-        let mentions: Vec<Mention> = ents
-            .iter()
-            .map(|(p, l)| {
-                let s = text.find(p).unwrap_or_else(|| panic!("{p} not in {text}"));
-                Mention { start: s, end: s + p.len(), label: l.to_string(), score: 0.9 }
-            })
-            .collect();
-        let out = extract(&text, &ParsedWords { words: &words, parse: &parse, labels: &labels }, &mentions);
-        (text, out)
+        let h = HandParsed::new(rows, ents);
+        let p = h.parsed();
+        let (t, ms) = read(&h.text, &p, &h.mentions).unwrap();
+        let out = rule_triples(&t, &ms, &place_heads(&t, &ms));
+        (h.text.clone(), out)
     }
 
     fn show(text: &str, d: &TripleDraft) -> String {
