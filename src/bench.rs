@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 use triplex_core::reader::{ReaderOptions, open_inputs};
@@ -20,7 +20,8 @@ use triplex_model::{Pipeline, PipelineConfig, StageTimes, run};
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Corpus: inputs as for `extract` (default: ../shared/data/news/bbc beside the repository).
+    /// Corpus: inputs as for `extract` (e.g. `corpus/`; the published figures use 400 BBC articles).
+    #[arg(required_unless_present = "kernels")]
     inputs: Vec<PathBuf>,
     /// Documents processed: the first N in input order (0: all).
     #[arg(long, default_value_t = 400)]
@@ -31,7 +32,7 @@ pub struct BenchArgs {
     /// Repetitions per thread count; the report gives medians.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Model directory; default: the shipped models/default.
+    /// Model directory (found as for `extract` when not given).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Sentences per model batch (as for `extract`).
@@ -122,7 +123,7 @@ struct Report {
 }
 
 pub fn bench(a: BenchArgs) -> Result<ExitCode> {
-    let inputs = if a.inputs.is_empty() { vec![default_corpus()?] } else { a.inputs.clone() };
+    let inputs = a.inputs.clone();
     if let Some(n) = a.child {
         let config = crate::config::pipeline_config(a.model.clone(), a.batch_size, Some(n))?;
         if a.kernels {
@@ -204,13 +205,6 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         print!("{table}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `../shared/data/news/bbc` from the working directory, else beside the source tree.
-fn default_corpus() -> Result<PathBuf> {
-    let rel = Path::new("../shared/data/news/bbc");
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
-    [rel.to_path_buf(), beside].into_iter().find(|p| p.is_dir()).context("no corpus given and ../shared/data/news/bbc not found")
 }
 
 fn measure(a: &BenchArgs, inputs: &[PathBuf], config: &PipelineConfig, threads: usize) -> Result<Measure> {

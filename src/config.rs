@@ -1,16 +1,47 @@
-//! The only place the environment and the terminal are read: the model directory search, the
-//! kernel and thread settings a run is configured with, and the training progress bar.
+//! The only place the environment and the terminal are read: where the model is (`--model`,
+//! `TRIPLEX_MODEL`, the usual places), the kernel and thread settings a run is configured with,
+//! and the training progress bar.
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use triplex_model::train::Progress;
-use triplex_model::{Isa, KernelPath, PipelineConfig, WeightFormat};
+use triplex_model::{Isa, KernelPath, ModelCandidate, PipelineConfig, WeightFormat, beside_executable, locate_model, model_name_in};
 
-/// The model directory used when `--model` is not given: `models/default` here, else in the source tree.
-pub fn default_model_dir() -> PathBuf {
-    let local = PathBuf::from("models/default");
-    if local.join("config.json").is_file() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/default") }
+/// How the model directory is found, for `--help` (the order of [`model_candidates`]).
+pub const MODEL_SEARCH: &str = "Model directory: config.json (with id2label), tokenizer.json, model.safetensors. \
+Without --model, the first of these that holds a model: $TRIPLEX_MODEL (when set, it must be a model directory); \
+<binary's dir>/../share/triplex/models/default; <binary's dir>/models/default; \
+the user data dir's triplex/models/default (Linux: ~/.local/share/triplex/models/default); \
+the models/default of the source tree the binary was built from.";
+
+/// The places a model is looked for, in order: `--model`, `TRIPLEX_MODEL`, beside the binary, the
+/// platform's data directory, the source tree the binary was built from.
+pub fn model_candidates(flag: Option<PathBuf>) -> Vec<ModelCandidate> {
+    let mut c = vec![ModelCandidate::explicit("--model", flag), ModelCandidate::explicit("TRIPLEX_MODEL", std::env::var_os("TRIPLEX_MODEL").map(PathBuf::from))];
+    if let Ok(exe) = std::env::current_exe() {
+        c.extend(beside_executable(&exe).into_iter().map(|p| ModelCandidate::fallback("beside the binary", p)));
+    }
+    if let Some(dirs) = directories::ProjectDirs::from("", "", "triplex") {
+        c.push(ModelCandidate::fallback("user data dir", dirs.data_dir().join("models/default")));
+    }
+    c.push(ModelCandidate::fallback("source tree", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/default")));
+    c
+}
+
+/// The model directory: `--model` if given, else the first place of [`MODEL_SEARCH`] that holds one.
+pub fn find_model(flag: Option<PathBuf>) -> Result<PathBuf> {
+    Ok(locate_model(&model_candidates(flag))?)
+}
+
+/// `triplex --version`: the version, and the model a run would use (its name and directory).
+pub fn version_line() -> String {
+    let model = match locate_model(&model_candidates(None)) {
+        Ok(dir) => format!("model {} ({})", model_name_in(&dir).unwrap_or_else(|| "unnamed".into()), dir.display()),
+        Err(e) if e.stopped_at_explicit => format!("no model: {e}"),
+        Err(_) => "no model found (`triplex extract --help` says where it looks)".to_string(),
+    };
+    format!("{}, {model}", env!("CARGO_PKG_VERSION"))
 }
 
 /// A run's pipeline settings from its flags and these environment variables:
@@ -18,7 +49,7 @@ pub fn default_model_dir() -> PathBuf {
 /// AVX-512 VNNI), `TRIPLEX_KERNELS` (`portable`, `avx2`, `avx512`; default the widest the CPU
 /// runs; an unsupported one is an error) and `TRIPLEX_I8_BLOCK` (int8 activation block length).
 pub fn pipeline_config(model: Option<PathBuf>, batch_size: usize, threads: Option<usize>) -> Result<PipelineConfig> {
-    let mut c = PipelineConfig::new(model.unwrap_or_else(default_model_dir))?;
+    let mut c = PipelineConfig::new(find_model(model)?)?;
     c.weights = weight_format()?;
     c.kernels = kernel_path()?;
     c.batch_size = batch_size;

@@ -48,7 +48,7 @@ pub struct EvalArgs {
     /// (`src/mentions.rs`), per -DOCSTART- document, instead of the model's alone.
     #[arg(long, requires = "conll")]
     documents: bool,
-    /// Model directory (default: the shipped models/default).
+    /// Model directory (found as for `extract` when not given).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Print one JSON object instead of tables.

@@ -1,7 +1,7 @@
 //! The `triplex` command line: extract, train, eval.
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -16,6 +16,11 @@ use triplex_model::train::{SyntaxTrainOptions, TrainOptions, train_ner, train_sy
 use triplex_model::{Pipeline, Totals, run};
 
 /// Entities and actor–action–place triples from news articles, offline, on CPUs.
+///
+/// The model: --model DIR if given, else $TRIPLEX_MODEL, else the first of
+/// <binary's dir>/../share/triplex/models/default, <binary's dir>/models/default, the user data
+/// dir's triplex/models/default (Linux: ~/.local/share/triplex/models/default) and the source
+/// tree's models/default that holds one. `triplex --version` names the model found.
 ///
 /// Exit codes: 0 when every document got its output line (error records included);
 /// 1 when the run failed mid-way (e.g. the output could not be written);
@@ -39,6 +44,13 @@ enum Command {
     Eval(eval_cmd::EvalArgs),
     /// Measures throughput: words/s, documents/s, peak memory and time per stage, per thread count.
     Bench(bench::BenchArgs),
+    /// Prints a shell completion script (e.g. `triplex completions bash > ~/.local/share/bash-completion/completions/triplex`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page (roff), e.g. `triplex man > ~/.local/share/man/man1/triplex.1`.
+    Man,
 }
 
 #[derive(Args)]
@@ -64,8 +76,7 @@ struct ExtractArgs {
     /// Skip the documents already complete in the outputs (--output file and/or --sqlite) and append the rest.
     #[arg(long)]
     resume: bool,
-    /// Model directory (config.json with id2label, tokenizer.json, model.safetensors); default: the shipped models/default.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR", help = config::MODEL_SEARCH)]
     model: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long)]
@@ -249,13 +260,22 @@ impl From<FormatArg> for Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().version(config::version_line()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Extract(a) => extract(a),
         Command::Train(TrainCommand::Ner(a)) => train(a),
         Command::Train(TrainCommand::Syntax(a)) => train_syntax_cmd(a),
         Command::Eval(a) => eval_cmd::eval(a),
         Command::Bench(a) => bench::bench(a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "triplex", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()).map(|()| ExitCode::SUCCESS).map_err(Into::into),
     };
     match result {
         Ok(code) => code,

@@ -83,13 +83,106 @@ fn every_bad_input_gets_one_error_line_and_the_run_goes_on() {
     let want: Vec<(String, String, String)> = want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
     assert_eq!(got, want);
     assert!(recs[6]["error"]["message"].as_str().unwrap().contains("line 2"), "{}", recs[6]);
-    assert_eq!(recs[5]["title"], "T1", "metadata is carried");
-    assert_eq!(recs[10]["url"], "http://x");
+    assert_eq!(recs[5]["meta"]["title"], "T1", "metadata is carried");
+    assert_eq!(recs[10]["meta"]["url"], "http://x");
     for r in &recs {
         if r["status"] == "error" {
             assert!(r["entities"].as_array().unwrap().is_empty() && r["triples"].as_array().unwrap().is_empty());
         }
     }
+}
+
+/// Fails on an object that repeats a key, at any depth (serde_json itself keeps the last one, as
+/// Python's `json` does, so a duplicate would silently hide a value).
+fn assert_no_duplicate_keys(line: &str) {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Strict;
+    impl<'de> DeserializeSeed<'de> for Strict {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Strict {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = map.next_key::<String>()? {
+                if !seen.insert(k.clone()) {
+                    return Err(A::Error::custom(format!("duplicate key {k:?}")));
+                }
+                map.next_value_seed(Strict)?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Strict)?.is_some() {}
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+    Strict.deserialize(&mut serde_json::Deserializer::from_str(line)).unwrap_or_else(|e| panic!("{e}: {line}"));
+}
+
+#[test]
+fn input_fields_named_like_record_fields_never_shadow_them() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in.jsonl");
+    let input_lines = [
+        r#"{"id": "a", "text": "Rebels attacked Kidal on Monday.", "status": "draft", "entities": ["x"], "triples": 7, "error": {"kind": "k"}, "meta": {"m": 1}, "title": "T"}"#,
+        r#"{"id": "b", "text": "", "status": "ok", "entities": [], "error": "none"}"#,
+        r#"{"text": "no id", "id_": 1, "status": "published"}"#,
+    ];
+    std::fs::write(&input, input_lines.join("\n") + "\n").unwrap();
+    let out = run(&["extract", input.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        assert_no_duplicate_keys(line);
+    }
+    assert!(std::panic::catch_unwind(|| assert_no_duplicate_keys(r#"{"a": [{"b": 1, "b": 2}]}"#)).is_err(), "the check sees a nested duplicate");
+    let recs = lines(text.as_bytes());
+    assert_eq!(recs.len(), 3);
+    // The record's own fields are the pipeline's; every input field but id and text is under `meta`.
+    assert_eq!((&recs[0]["status"], &recs[0]["meta"]["status"]), (&serde_json::json!("ok"), &serde_json::json!("draft")));
+    assert!(recs[0]["entities"].as_array().unwrap().iter().all(|e| e["label"].is_string()), "{}", recs[0]);
+    assert!(recs[0]["triples"].is_array() && recs[0].get("error").is_none());
+    assert_eq!(recs[0]["meta"], serde_json::json!({"status": "draft", "entities": ["x"], "triples": 7, "error": {"kind": "k"}, "meta": {"m": 1}, "title": "T"}));
+    assert_eq!(
+        (&recs[1]["status"], &recs[1]["error"]["kind"], &recs[1]["meta"]["error"]),
+        (&serde_json::json!("error"), &serde_json::json!("empty_text"), &serde_json::json!("none"))
+    );
+    assert_eq!(
+        (&recs[2]["status"], &recs[2]["error"]["kind"], &recs[2]["meta"]["status"]),
+        (&serde_json::json!("error"), &serde_json::json!("missing_id"), &serde_json::json!("published"))
+    );
+    // The same lines through Python's json with a hook that refuses repeated keys (python3 is
+    // installed by .ci/run, as for tests/seed_fixture.rs).
+    let strict = "import json,sys\ndef pairs(p):\n    keys=[k for k,_ in p]\n    assert len(keys)==len(set(keys)), keys\n    return dict(p)\nfor l in sys.stdin: json.loads(l, object_pairs_hook=pairs)\n";
+    let mut py = std::process::Command::new("python3").args(["-c", strict]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("python3 is installed");
+    py.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let py = py.wait_with_output().unwrap();
+    assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
 }
 
 #[test]
@@ -190,9 +283,22 @@ fn emit_conllu_writes_one_well_formed_tree_per_sentence() {
     let sents = triplex_core::conllu::parse_conllu(&conllu).unwrap();
     let words: Vec<&str> = sents.iter().flat_map(|s| s.tokens.iter().map(|t| t.form.as_str())).collect();
     assert!(words.contains(&"Anefis") && words.contains(&"Zürich"));
-    // The error document leaves comment lines, the others their sentences in input order.
-    assert!(conllu.contains("# newdoc id = c\n# error = "), "{conllu}");
+    // The error document leaves no lines (spaCy's converter fails on comments alone), the others
+    // their sentences in input order.
+    assert!(!conllu.contains("# newdoc id = c"), "{conllu}");
     assert!(conllu.find("# newdoc id = a").unwrap() < conllu.find("# newdoc id = b").unwrap());
+    assert!(sents.iter().all(|s| !s.tokens.is_empty()), "no sentence without words");
+    // Entity tags: `NE=` as spaCy's converter reads it (its pattern `^((?:name|NE)=)?([BILU])-([A-Z_]+)|O$`
+    // on the first MISC part that matches), read back by our reader.
+    for t in sents.iter().flat_map(|s| &s.tokens) {
+        let first = t.misc.split('|').next().unwrap();
+        let tag = first.strip_prefix("NE=").unwrap_or_else(|| panic!("MISC starts with NE=: {t:?}"));
+        assert_eq!(t.entity_tag(), Some(tag));
+        let ok = tag == "O" || tag.split_once('-').is_some_and(|(p, l)| ["B", "I"].contains(&p) && ["PER", "ORG", "LOC", "MISC"].contains(&l));
+        assert!(ok, "{t:?}");
+    }
+    let anefis = sents.iter().flat_map(|s| &s.tokens).find(|t| t.form == "Anefis").unwrap();
+    assert_eq!(anefis.entity_tag(), Some("B-LOC"));
     let chars: Vec<char> = text.chars().collect();
     let b_chars: Vec<char> = docs[1]["text"].as_str().unwrap().chars().collect();
     for s in sents.iter().filter(|s| !s.tokens.is_empty()) {

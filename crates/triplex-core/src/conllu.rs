@@ -23,6 +23,14 @@ pub struct Token {
     pub misc: String,
 }
 
+impl Token {
+    /// The word's entity tag in MISC (`B-LOC`, `O`): `NE=` as triplex writes it and spaCy's CoNLL-U
+    /// converter reads it, spaCy's other spelling `name=`, or `NER=` of files from triplex before 0.2.
+    pub fn entity_tag(&self) -> Option<&str> {
+        self.misc.split('|').find_map(|m| ["NE=", "name=", "NER="].iter().find_map(|p| m.strip_prefix(p)))
+    }
+}
+
 /// One sentence: its comment lines and basic word lines (multiword-token ranges and empty nodes dropped).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sentence {
@@ -213,6 +221,15 @@ mod tests {
         // Without range/empty-node lines the text itself comes back unchanged.
         let basic: String = SAMPLE.lines().filter(|l| !l.starts_with("2-3") && !l.starts_with("3.1")).map(|l| format!("{l}\n")).collect();
         assert_eq!(written, basic);
+    }
+
+    #[test]
+    fn entity_tags_read_from_ne_name_and_old_ner() {
+        let tok = |misc: &str| Token { misc: misc.into(), ..Token::default() };
+        assert_eq!(tok("NE=B-LOC|TokenRange=235:241|SpaceAfter=No").entity_tag(), Some("B-LOC"));
+        assert_eq!(tok("SpaceAfter=No|name=I-ORG").entity_tag(), Some("I-ORG"));
+        assert_eq!(tok("NER=O|TokenRange=1:2").entity_tag(), Some("O"));
+        assert_eq!(tok("_").entity_tag(), None);
     }
 
     #[test]

@@ -108,8 +108,9 @@ pub struct Record {
     pub id: String,
     #[serde(default)]
     pub status: Status,
-    /// Metadata carried from the input (title, date, url, ...), in input order.
-    #[serde(flatten)]
+    /// Every input field but `id` and `text` (title, date, url, ...), by name, under one
+    /// `meta` key so that no input field can shadow a record field; absent when there is none.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub meta: Map<String, Value>,
     /// The document text: present in gold fixtures, absent in extraction output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,11 +191,30 @@ mod tests {
 
     #[test]
     fn gold_record_round_trips_with_meta() {
-        let line = r#"{"id":"a","status":"ok","title":"T","entities":[{"text":"Gao","label":"LOC","start":0,"end":3,"optional":true}],"triples":[]}"#;
+        let line = r#"{"id":"a","status":"ok","meta":{"title":"T"},"entities":[{"text":"Gao","label":"LOC","start":0,"end":3,"optional":true}],"triples":[]}"#;
         let r: Record = serde_json::from_str(line).unwrap();
         assert_eq!(r.meta.get("title").unwrap(), "T");
         assert!(r.entities[0].optional);
         let back = serde_json::to_string(&r).unwrap();
-        assert!(back.contains("\"title\":\"T\""));
+        assert!(back.contains(r#""meta":{"title":"T"}"#), "{back}");
+    }
+
+    #[test]
+    fn input_fields_named_like_record_fields_stay_under_meta() {
+        let meta: Map<String, Value> = serde_json::from_str(r#"{"status":"draft","entities":[1],"triples":"x","error":null,"meta":{"a":1}}"#).unwrap();
+        let mut r = Record::error("d", meta, "empty_text", "empty");
+        r.status = Status::Ok;
+        r.error = None;
+        let line = serde_json::to_string(&r).unwrap();
+        let top: Map<String, Value> = serde_json::from_str(&line).unwrap();
+        let mut keys: Vec<&str> = top.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["entities", "id", "meta", "status", "triples"], "{line}");
+        assert_eq!(top["status"], "ok");
+        assert_eq!(top["entities"], Value::Array(vec![]));
+        assert_eq!(top["meta"]["status"], "draft");
+        assert_eq!(top["meta"]["meta"]["a"], 1);
+        // serde_json keeps the last of duplicate keys, so also count the key tokens of the line.
+        assert_eq!(line.matches(r#""status":"#).count(), 2, "one top-level, one in meta: {line}");
     }
 }

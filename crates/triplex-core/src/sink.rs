@@ -292,12 +292,13 @@ impl FileSink {
                 let rows = rec.entities.iter().enumerate().map(|(i, e)| EntityRow::new(&rec.id, i, e));
                 write_rows(&mut self.buf, f, rows)?;
             }
-            (Emit::Conllu, _) => match (&rec.conllu, &rec.error) {
-                (Some(block), _) => self.buf.extend_from_slice(block.as_bytes()),
-                // A document with no sentences leaves no lines; an error leaves comment lines.
-                (None, Some(e)) => writeln!(self.buf, "# newdoc id = {}\n# error = {}: {}\n", rec.id, e.kind, e.message.replace('\n', " "))?,
-                (None, None) => {}
-            },
+            // A document with no sentences, or an error, leaves no lines (as in flat rows): CoNLL-U has
+            // no sentence without words, and spaCy's converter fails on a block of comments alone.
+            (Emit::Conllu, _) => {
+                if let Some(block) = &rec.conllu {
+                    self.buf.extend_from_slice(block.as_bytes());
+                }
+            }
         }
         if let Some((_, lines)) = &mut self.progress {
             let end = self.written + self.buf.len() as u64;

@@ -3,6 +3,7 @@
 //! of its scores, training, and the [`Pipeline`] that composes every stage from one
 //! [`PipelineConfig`] and owns the parallelism.
 
+mod locate;
 pub mod model;
 mod ner;
 mod pipeline;
@@ -12,6 +13,7 @@ mod tokenize;
 pub mod train;
 mod treebank;
 
+pub use locate::{MODEL_FILES, ModelCandidate, ModelNotFound, beside_executable, is_model_dir, locate_model, model_name_in};
 pub use model::bert::{BertTagger, Isa, KernelPath, WeightFormat};
 pub use model::{PieceSeq, TokenTagger};
 pub use ner::{Tagger, predict_tags};

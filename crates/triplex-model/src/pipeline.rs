@@ -258,7 +258,7 @@ fn prepare(text: &str) -> Prepared {
 
 /// The document's sentences in CoNLL-U: `# newdoc id`, `# sent_id = ID-N`, `# text`, then per
 /// word its predicted UPOS, head and relation; MISC holds the word's tag in the record's entities
-/// (`NER=B-LOC`), its code-point range in the document (`TokenRange=start:end`) and `SpaceAfter=No`.
+/// (`NE=B-LOC`, as spaCy's CoNLL-U converter reads it), its code-point range in the document (`TokenRange=start:end`) and `SpaceAfter=No`.
 fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], parses: &[Option<Parse>], tagger: &Tagger, idx: &CharIndex) -> String {
     let syn = tagger.model.syntax_labels();
     // Mentions by start, so each word's is found by binary search (they do not overlap).
@@ -283,7 +283,7 @@ fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], par
                     (Some(p), Some(l)) => (l.upos[p.upos[i] as usize].clone(), p.heads[i], l.deprels[p.rels[i] as usize].clone()),
                     _ => ("_".to_string(), 0, "_".to_string()),
                 };
-                let mut misc = vec![format!("NER={}", tag(w)), format!("TokenRange={}:{}", idx.char_of(w.start), idx.char_of(w.end))];
+                let mut misc = vec![format!("NE={}", tag(w)), format!("TokenRange={}:{}", idx.char_of(w.start), idx.char_of(w.end))];
                 if words.get(i + 1).is_some_and(|n| n.start == w.end) {
                     misc.push("SpaceAfter=No".into());
                 }
