@@ -68,7 +68,7 @@ fn main() -> anyhow::Result<()> {
             parse.upos.push(id(&mut labels.upos, &tok.upos));
             parse.heads.push(tok.head);
             parse.rels.push(id(&mut labels.deprels, &tok.deprel));
-            let tag = misc(&tok.misc, "NER").unwrap_or("O");
+            let tag = tok.entity_tag().unwrap_or("O");
             match tag.split_once('-') {
                 Some(("B", l)) => mentions.push(Mention { start: w.start, end: w.end, label: l.to_string(), score: 1.0 }),
                 Some(("I", l)) if mentions.last().is_some_and(|m| m.label == l) => mentions.last_mut().unwrap().end = w.end,
