@@ -26,14 +26,16 @@ fn score(gold: &[Record]) -> Report {
     score_records(gold, &pipeline.process(docs).0)
 }
 
-/// Lenient triple F1 on the 16 development articles: 0.615 int8, 0.629 f32 (2026-12-01, spec v2 labels).
-const TRIPLE_FLOOR: f64 = 0.58;
-/// On the 8 held-out articles (15 required triples): 0.400 int8, 0.412 f32.
-const HELDOUT_FLOOR: f64 = 0.37;
-/// On the 220 development sentences (207 required triples): 0.474 on both paths.
-const EVENTS_FLOOR: f64 = 0.44;
-/// On the 110 held-out sentences (108 required triples): 0.462 int8, 0.450 f32.
-const EVENTS_HELDOUT_FLOOR: f64 = 0.42;
+// Figures with the scene model (2026-12-01, spec v2 labels, int8 AVX-512 VNNI path); before it,
+// 0.615, 0.400, 0.474 and 0.462: it trades Wikinews precision for recall on wire news.
+/// Lenient triple F1 on the 16 development articles: 0.565.
+const TRIPLE_FLOOR: f64 = 0.53;
+/// On the 8 held-out articles (15 required triples): 0.326.
+const HELDOUT_FLOOR: f64 = 0.30;
+/// On the 220 development sentences (207 required triples): 0.532.
+const EVENTS_FLOOR: f64 = 0.50;
+/// On the 110 held-out sentences (108 required triples): 0.540.
+const EVENTS_HELDOUT_FLOOR: f64 = 0.50;
 
 #[test]
 fn wikinews_articles_meet_the_triple_floor() {

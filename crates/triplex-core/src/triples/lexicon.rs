@@ -1060,6 +1060,8 @@ pub(super) const LIGHT_VERBS: &[&str] = &[
 
 /// Nouns whose places are recipients, sources, targets of measures or origins of people, never
 /// the scene of the clause that governs them ("imposed sanctions on Venezuela", "aid to Jordan").
+/// Nouns for a route: a place after them is where the route leads, not a scene ("a town on the way to Kidal").
+pub(super) const PATH_NOUNS: &[&str] = &["way"];
 pub(super) const NOT_SCENE_NOUNS: &[&str] = &[
     "sanction",
     "sanctions",

@@ -1,9 +1,13 @@
-//! Actor–action–place triples of one sentence: rules over its dependency parse (`tree`), or
-//! lexical rules over its words (`lexical`) when the model has no syntax heads.
+//! Actor–action–place triples of one sentence: rules over its dependency parse (`tree`) checked
+//! and completed by a small learned scene model (`scene`), or lexical rules over its words
+//! (`lexical`) when the model has no syntax heads.
 
 mod lexical;
 mod lexicon;
+mod scene;
 mod tree;
+
+pub use scene::{ScenePair, scene_pairs};
 
 use std::ops::Range;
 
@@ -43,5 +47,55 @@ pub fn extract_triples(text: &str, sentence: &Sentence, parsed: Option<ParsedWor
     match parsed {
         Some(p) => tree::extract(text, &p, mentions),
         None => lexical::extract_triples(text, sentence, mentions),
+    }
+}
+
+/// A hand-parsed sentence for tests: `rows` are `word UPOS head relation` lines (the text is the
+/// words joined by spaces) and `ents` (phrase, label) its mentions.
+#[cfg(test)]
+pub(crate) struct HandParsed {
+    pub text: String,
+    pub words: Vec<Range<usize>>,
+    pub parse: Parse,
+    pub labels: SyntaxLabels,
+    pub mentions: Vec<Mention>,
+}
+
+#[cfg(test)]
+impl HandParsed {
+    pub fn new(rows: &str, ents: &[(&str, &str)]) -> HandParsed {
+        let rows: Vec<Vec<&str>> = rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| l.split_whitespace().collect()).collect();
+        let text = rows.iter().map(|r| r[0]).collect::<Vec<_>>().join(" ");
+        let mut words = Vec::new();
+        let mut at = 0;
+        for r in &rows {
+            words.push(at..at + r[0].len());
+            at += r[0].len() + 1;
+        }
+        let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
+        let id = |list: &mut Vec<String>, s: &str| {
+            list.iter().position(|x| x == s).unwrap_or_else(|| {
+                list.push(s.to_string());
+                list.len() - 1
+            }) as u16
+        };
+        let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
+        for r in &rows {
+            parse.upos.push(id(&mut labels.upos, r[1]));
+            parse.heads.push(r[2].parse().unwrap());
+            parse.rels.push(id(&mut labels.deprels, r[3]));
+        }
+        let mentions = ents
+            .iter()
+            .map(|(p, l)| {
+                let s = text.find(p).unwrap_or_else(|| panic!("{p} not in {text}"));
+                Mention { start: s, end: s + p.len(), label: l.to_string(), score: 0.9 }
+            })
+            .collect();
+        HandParsed { text, words, parse, labels, mentions }
+    }
+
+    pub fn parsed(&self) -> ParsedWords<'_> {
+        ParsedWords { words: &self.words, parse: &self.parse, labels: &self.labels }
     }
 }

@@ -10,38 +10,38 @@ use crate::doc::Mention;
 use crate::record::PlaceRelation;
 
 /// The parse as the rules read it: one entry per word.
-struct Tree<'a> {
-    text: &'a str,
-    words: &'a [Range<usize>],
-    low: Vec<String>,
-    upos: Vec<&'a str>,
-    rel: Vec<&'a str>,
-    head: Vec<Option<usize>>,
-    kids: Vec<Vec<usize>>,
+pub(super) struct Tree<'a> {
+    pub(super) text: &'a str,
+    pub(super) words: &'a [Range<usize>],
+    pub(super) low: Vec<String>,
+    pub(super) upos: Vec<&'a str>,
+    pub(super) rel: Vec<&'a str>,
+    pub(super) head: Vec<Option<usize>>,
+    pub(super) kids: Vec<Vec<usize>>,
     /// Index into the sentence's mentions of the mention covering each word.
-    mention: Vec<Option<usize>>,
+    pub(super) mention: Vec<Option<usize>>,
 }
 
 impl Tree<'_> {
-    fn base(&self, i: usize) -> &str {
+    pub(super) fn base(&self, i: usize) -> &str {
         self.rel[i].split(':').next().unwrap_or("")
     }
 
-    fn kids_with<'s>(&'s self, i: usize, rels: &'s [&str]) -> impl Iterator<Item = usize> + 's {
+    pub(super) fn kids_with<'s>(&'s self, i: usize, rels: &'s [&str]) -> impl Iterator<Item = usize> + 's {
         self.kids[i].iter().copied().filter(move |&k| rels.contains(&self.rel[k]) || rels.contains(&self.base(k)))
     }
 
-    fn kid(&self, i: usize, rels: &[&str]) -> Option<usize> {
+    pub(super) fn kid(&self, i: usize, rels: &[&str]) -> Option<usize> {
         self.kids_with(i, rels).next()
     }
 
-    fn is_verb(&self, i: usize) -> bool {
+    pub(super) fn is_verb(&self, i: usize) -> bool {
         self.upos[i] == "VERB"
     }
 
     /// Case words of `i` ("of", "out of", "according to"), joined in order; for a name, also
     /// those hanging off its compound or flat parts ("in Washington D.C.").
-    fn case(&self, i: usize) -> String {
+    pub(super) fn case(&self, i: usize) -> String {
         let mut ws: Vec<usize> = Vec::new();
         let parts = std::iter::once(i).chain(self.kids_with(i, &["compound", "flat"]).filter(|&k| k < i));
         for k in parts.flat_map(|p| self.kids_with(p, &["case"]).collect::<Vec<_>>()) {
@@ -53,13 +53,13 @@ impl Tree<'_> {
     }
 
     /// Byte range of words `a..=b`.
-    fn span(&self, a: usize, b: usize) -> Range<usize> {
+    pub(super) fn span(&self, a: usize, b: usize) -> Range<usize> {
         self.words[a].start..self.words[b].end
     }
 
     /// The noun phrase headed by `i`: its mention if it is in one, else the head with its
     /// determiners, modifiers, compounds and "of" complements (no clauses, appositions or conjuncts).
-    fn phrase(&self, i: usize, mentions: &[&Mention]) -> Range<usize> {
+    pub(super) fn phrase(&self, i: usize, mentions: &[&Mention]) -> Range<usize> {
         if let Some(m) = self.mention[i] {
             return mentions[m].start..mentions[m].end;
         }
@@ -103,7 +103,7 @@ struct Attachment {
 }
 
 /// The place relation a preposition gives with verb `verb`.
-fn case_relation(case: &str, verb: &str) -> Option<PlaceRelation> {
+pub(super) fn case_relation(case: &str, verb: &str) -> Option<PlaceRelation> {
     Some(match case {
         "in" | "at" | "inside" | "within" | "on" | "across" | "throughout" | "aboard" | "in front of" | "over" | "along" => PlaceRelation::At,
         "to" if has(NOT_MOTION_TO, &lemma(verb)) => return None,
@@ -271,7 +271,7 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
 
 /// Whether word `i` can head an actor: a named entity, a personal pronoun, or a noun for people
 /// or a body that acts, alone or through "of" ("millions of pilgrims", "a convoy of its forces").
-fn is_actor(t: &Tree, i: usize) -> bool {
+pub(super) fn is_actor(t: &Tree, i: usize) -> bool {
     if t.rel[i] == "expl" {
         return false;
     }
@@ -409,11 +409,11 @@ fn time_of(t: &Tree, v: usize) -> Option<Range<usize>> {
     Some(t.span(a, b))
 }
 
-/// The sentence's triples, one at most per place mention.
-pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleDraft> {
+/// A sentence's parse as the rules read it, with the mentions inside it; None for no words.
+pub(super) fn read<'a>(text: &'a str, p: &ParsedWords<'a>, mentions: &'a [Mention]) -> Option<(Tree<'a>, Vec<&'a Mention>)> {
     let n = p.words.len();
     if n == 0 {
-        return Vec::new();
+        return None;
     }
     let (s0, s1) = (p.words[0].start, p.words[n - 1].end);
     let ms: Vec<&Mention> = mentions.iter().filter(|m| m.start >= s0 && m.end <= s1 && m.start < m.end).collect();
@@ -435,18 +435,36 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         kids,
         mention,
     };
-    // Each place mention and its head word: the first of its words whose head lies outside it.
-    let places: Vec<(usize, usize)> = (0..ms.len())
+    Some((t, ms))
+}
+
+/// Each place mention and its head word: the first of its words whose head lies outside it.
+pub(super) fn place_heads(t: &Tree, ms: &[&Mention]) -> Vec<(usize, usize)> {
+    let n = t.low.len();
+    (0..ms.len())
         .filter(|&mi| ms[mi].label == "LOC")
         .filter_map(|mi| (0..n).find(|&i| t.mention[i] == Some(mi) && t.head[i].is_none_or(|h| t.mention[h] != Some(mi))).map(|ph| (mi, ph)))
-        .collect();
+        .collect()
+}
+
+/// The sentence's triples: the rules' (one at most per place mention and clause), then the scene
+/// model's corrections (`scene::refine`).
+pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleDraft> {
+    let Some((t, ms)) = read(text, p, mentions) else { return Vec::new() };
+    let places = place_heads(&t, &ms);
+    let rules = rule_triples(&t, &ms, &places);
+    super::scene::refine(&t, &ms, &places, rules)
+}
+
+/// The rules' triples, one at most per place mention and clause.
+pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)]) -> Vec<TripleDraft> {
     let mut out: Vec<TripleDraft> = Vec::new();
     // The verb each placed clause was read from, its place mention, and the words climbed.
     let mut placed: Vec<(usize, usize)> = Vec::new();
     let mut paths: Vec<Vec<usize>> = Vec::new();
-    for &(mi, ph) in &places {
+    for &(mi, ph) in places {
         let m = ms[mi];
-        let Some(att) = attach(&t, ph) else { continue };
+        let Some(att) = attach(t, ph) else { continue };
         // A phrase after a control verb's complement belongs to the complement, whatever the
         // parse says ("required the team to travel … to the capital in Kabul").
         let top = att.path.last().copied().unwrap_or(ph);
@@ -459,16 +477,16 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
             continue;
         }
         let mut climbed = Vec::new();
-        let subj = subject(&t, v, &mut climbed);
+        let subj = subject(t, v, &mut climbed);
         // A place is never its own clause's subject; a subject that is no doer ("a bus
         // exploded in Kabul", "the town fell") undergoes the event: no actor, it is the object.
         if subj.is_some_and(|s| t.mention[s] == Some(mi)) {
             continue;
         }
-        let doer = subj.filter(|&s| is_actor(&t, s) && !has(DESCRIPTORS, &t.low[s]));
+        let doer = subj.filter(|&s| is_actor(t, s) && !has(DESCRIPTORS, &t.low[s]));
         // The passive's subject undergoes it ("He was elected in Kowloon").
-        let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|_| subj.is_none())).map(|s| t.phrase(s, &ms));
-        let actor = doer.map(|s| t.phrase(s, &ms));
+        let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|_| subj.is_none())).map(|s| t.phrase(s, ms));
+        let actor = doer.map(|s| t.phrase(s, ms));
         // A place inside the actor's own name or description ("the Municipality of Livorno").
         if actor.as_ref().is_some_and(|a| a.start < m.end && m.start < a.end) {
             continue;
@@ -502,9 +520,9 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
             }
         }
         let action = t.span(v, end);
-        let object = t.kid(v, &["obj"]).filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC")).map(|o| t.phrase(o, &ms)).or(undergoer);
-        let negated = climbed.iter().any(|&c| negated(&t, c));
-        let attributed_to = climbed.iter().find_map(|&c| reporter(&t, c)).map(|r| t.phrase(r, &ms));
+        let object = t.kid(v, &["obj"]).filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC")).map(|o| t.phrase(o, ms)).or(undergoer);
+        let negated = climbed.iter().any(|&c| negated(t, c));
+        let attributed_to = climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms));
         let score = m.score * doer.and_then(|s| t.mention[s]).map_or(1.0, |s| ms[s].score);
         let d = TripleDraft {
             actor,
@@ -516,7 +534,7 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
             qualifier: att.qualifier,
             negated,
             object,
-            time: time_of(&t, v),
+            time: time_of(t, v),
             attributed_to,
             score,
         };
@@ -539,9 +557,9 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
         })
         .collect();
     let (mut out, placed): (Vec<TripleDraft>, Vec<(usize, usize)>) = out.into_iter().zip(placed).zip(nested).filter(|(_, n)| !n).map(|(p, _)| p).unzip();
-    out.extend(linked_events(&t, &ms, &placed));
-    for &(mi, ph) in &places {
-        if let Some(d) = nominal_triple(&t, &ms, mi, ph) {
+    out.extend(linked_events(t, ms, &placed));
+    for &(mi, ph) in places {
+        if let Some(d) = nominal_triple(t, ms, mi, ph) {
             // One action per event and place: a light verb's triple through its event noun
             // ("carried out airstrikes in Idlib") gives way to the joined one.
             out.retain(|o| !(o.place == d.place && o.action.start < d.action.end && d.action.start < o.action.end));
@@ -576,31 +594,56 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
             c = u;
         }
         let Some(mi) = found else { continue };
-        let m = ms[mi];
-        let mut climbed = Vec::new();
-        let subj = subject(t, v, &mut climbed).filter(|&s| t.mention[s] != Some(mi));
-        let doer = subj.filter(|&s| is_actor(t, s) && !has(DESCRIPTORS, &t.low[s]));
-        let actor = doer.map(|s| t.phrase(s, ms)).filter(|a| !(a.start < m.end && m.start < a.end));
-        let mut end = v;
-        if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2) {
-            end = prt;
-        }
-        out.push(TripleDraft {
-            actor,
-            nominal: false,
-            action: t.span(v, end),
-            lemma: Some(lemma(&t.low[v])),
-            place: m.start..m.end,
-            relation: PlaceRelation::At,
-            qualifier: None,
-            negated: climbed.iter().any(|&c| negated(t, c)),
-            object: t.kid(v, &["obj"]).map(|o| t.phrase(o, ms)).or_else(|| subj.filter(|_| doer.is_none()).map(|s| t.phrase(s, ms))),
-            time: time_of(t, v),
-            attributed_to: climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms)),
-            score: m.score * 0.8,
-        });
+        out.push(scene_triple(t, ms, v, mi, PlaceRelation::At, 0.8));
     }
     out
+}
+
+/// The triple of predicate `v` (a verb, or an event noun) placed at mention `mi` by a link the
+/// place rules did not read: the clause's actor, object, time and reporter, or the noun's doer.
+pub(super) fn scene_triple(t: &Tree, ms: &[&Mention], v: usize, mi: usize, relation: PlaceRelation, confidence: f32) -> TripleDraft {
+    let m = ms[mi];
+    if !t.is_verb(v) {
+        return TripleDraft {
+            actor: noun_doer(t, ms, v, mi),
+            nominal: true,
+            action: t.span(v, v),
+            lemma: Some(t.low[v].clone()),
+            place: m.start..m.end,
+            relation,
+            qualifier: None,
+            negated: false,
+            object: None,
+            time: time_of(t, v),
+            attributed_to: None,
+            score: m.score * confidence,
+        };
+    }
+    let mut climbed = Vec::new();
+    let subj = subject(t, v, &mut climbed).filter(|&s| t.mention[s] != Some(mi));
+    let doer = subj.filter(|&s| is_actor(t, s) && !has(DESCRIPTORS, &t.low[s]));
+    let actor = doer.map(|s| t.phrase(s, ms)).filter(|a| !(a.start < m.end && m.start < a.end));
+    let mut end = v;
+    let mut lem = lemma(&t.low[v]);
+    if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2) {
+        end = prt;
+        lem = format!("{lem} {}", t.low[prt]);
+    }
+    let object = t.kid(v, &["obj"]).filter(|&o| t.mention[o] != Some(mi));
+    TripleDraft {
+        actor,
+        nominal: false,
+        action: t.span(v, end),
+        lemma: Some(lem),
+        place: m.start..m.end,
+        relation,
+        qualifier: None,
+        negated: climbed.iter().any(|&c| negated(t, c)),
+        object: object.map(|o| t.phrase(o, ms)).or_else(|| subj.filter(|_| doer.is_none()).map(|s| t.phrase(s, ms))),
+        time: time_of(t, v),
+        attributed_to: climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms)),
+        score: m.score * confidence,
+    }
 }
 
 /// The event noun a place belongs to ("an ambush near Menaka", "Russian airstrikes on Idlib",
@@ -694,43 +737,17 @@ fn nominal_triple(t: &Tree, ms: &[&Mention], mi: usize, ph: usize) -> Option<Tri
 
 #[cfg(test)]
 mod tests {
+    use super::super::HandParsed;
     use super::*;
-    use crate::parse::Parse;
-    use crate::parse::SyntaxLabels;
 
-    /// Runs the rules on a hand-parsed sentence: `rows` are `word UPOS head relation` lines (the
-    /// text is the words joined by spaces) and `ents` (phrase, label) its mentions.
+    /// Runs the rules alone on a hand-parsed sentence (see `HandParsed`); the scene model's
+    /// corrections are tested in `scene`.
     fn run(rows: &str, ents: &[(&str, &str)]) -> (String, Vec<TripleDraft>) {
-        let rows: Vec<Vec<&str>> = rows.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| l.split_whitespace().collect()).collect();
-        let text = rows.iter().map(|r| r[0]).collect::<Vec<_>>().join(" ");
-        let mut words = Vec::new();
-        let mut at = 0;
-        for r in &rows {
-            words.push(at..at + r[0].len());
-            at += r[0].len() + 1;
-        }
-        let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
-        let id = |list: &mut Vec<String>, s: &str| {
-            list.iter().position(|x| x == s).unwrap_or_else(|| {
-                list.push(s.to_string());
-                list.len() - 1
-            }) as u16
-        };
-        let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
-        for r in &rows {
-            parse.upos.push(id(&mut labels.upos, r[1]));
-            parse.heads.push(r[2].parse().unwrap());
-            parse.rels.push(id(&mut labels.deprels, r[3]));
-        }
-        let mentions: Vec<Mention> = ents
-            .iter()
-            .map(|(p, l)| {
-                let s = text.find(p).unwrap_or_else(|| panic!("{p} not in {text}"));
-                Mention { start: s, end: s + p.len(), label: l.to_string(), score: 0.9 }
-            })
-            .collect();
-        let out = extract(&text, &ParsedWords { words: &words, parse: &parse, labels: &labels }, &mentions);
-        (text, out)
+        let h = HandParsed::new(rows, ents);
+        let p = h.parsed();
+        let (t, ms) = read(&h.text, &p, &h.mentions).unwrap();
+        let out = rule_triples(&t, &ms, &place_heads(&t, &ms));
+        (h.text.clone(), out)
     }
 
     fn show(text: &str, d: &TripleDraft) -> String {
