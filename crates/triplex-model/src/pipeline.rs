@@ -399,3 +399,45 @@ pub fn run(
     }
     Ok(totals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KernelPath;
+
+    /// Records, CoNLL-U included, of a few corpus/ articles through the shipped model: byte for
+    /// byte the same on every kernel path, each forced through the config (one the CPU lacks
+    /// fails the test, see [`crate::test_support::required`]).
+    #[test]
+    fn records_are_byte_identical_on_every_kernel_path() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let ids = ["mali-anefis", "wikinews-crane", "wikinews-stampede", "wikinews-worship"];
+        let docs = || -> Vec<Document> {
+            ids.iter()
+                .map(|id| Document { id: id.to_string(), meta: Default::default(), text: Ok(std::fs::read_to_string(root.join(format!("corpus/{id}.txt"))).unwrap()) })
+                .collect()
+        };
+        let mut ran: Vec<(KernelPath, String)> = Vec::new();
+        for path in KernelPath::ALL {
+            let Some(isa) = crate::test_support::required(Isa::new(path), &format!("the {} kernels", path.name())) else { continue };
+            let mut config = PipelineConfig::new(root.join("models/default")).unwrap();
+            config.kernels = isa;
+            config.emit_conllu = true;
+            let pipeline = Pipeline::load(&config).unwrap();
+            let (records, totals) = pipeline.install(|| pipeline.process(docs()));
+            assert_eq!(records.len(), ids.len());
+            assert!(
+                records.iter().all(|r| !r.entities.is_empty() && r.conllu.as_ref().is_some_and(|c| c.contains("\troot\t"))),
+                "{}: records without entities or parses",
+                path.name()
+            );
+            assert!(totals.triples > 0, "{}: no triples", path.name());
+            ran.push((path, records.iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect()));
+        }
+        let (p0, first) = &ran[0];
+        for (p, out) in &ran[1..] {
+            let line = out.lines().zip(first.lines()).position(|(a, b)| a != b);
+            assert!(out == first, "the {} and {} paths give different records (first at line {line:?})", p.name(), p0.name());
+        }
+    }
+}
