@@ -82,9 +82,10 @@ impl Totals {
 pub struct PipelineConfig {
     /// Model directory: config.json with id2label, tokenizer.json, model.safetensors.
     pub model_dir: PathBuf,
-    /// Weight format of the encoder's matmuls (default: int8 where the CPU has AVX-512 VNNI).
+    /// Weight format of the encoder's matmuls (default: int8, on every CPU).
     pub weights: WeightFormat,
-    /// Kernel path of the f32 parts (default: the widest the CPU runs).
+    /// Kernel path of the int8 matmuls and the f32 parts (default: the widest the CPU runs); with
+    /// int8 weights every path gives the same records, byte for byte.
     pub kernels: Isa,
     /// Sentences per model batch.
     pub batch_size: usize,

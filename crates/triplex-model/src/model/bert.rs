@@ -70,7 +70,7 @@ impl BertTagger {
     }
 
     /// Loads `config.json` and `model.safetensors` (f32 or f16) from a model directory, for
-    /// inference on the default kernels (int8 where the CPU has AVX-512 VNNI, the widest f32 path).
+    /// inference on the default kernels (int8 matmuls, the widest path the CPU runs).
     pub fn load_dir(dir: &Path) -> Result<Self> {
         Self::load_dir_with(dir, WeightFormat::parse("")?, Isa::best())
     }
@@ -218,10 +218,10 @@ impl TokenTagger for BertTagger {
 }
 
 /// Throughput of the encoder's matmul kernels on an `[m, k] × [k, n]` product, in GFLOP/s
-/// (2·m·k·n per product, best of `reps`): candle's f32 gemm, candle's Q8_0, and each int8 kernel
-/// the CPU runs (VNNI, AVX2, scalar). For `triplex bench --kernels`.
+/// (2·m·k·n per product, best of `reps`): candle's f32 gemm, candle's Q8_0, and the int8 kernel
+/// of each kernel path the CPU runs. For `triplex bench --kernels`.
 #[doc(hidden)]
-pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(&'static str, f64)>> {
+pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(String, f64)>> {
     use std::time::Instant;
     let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.05).collect();
     let x: Vec<f32> = (0..m * k).map(|i| (i * 104729 % 1000) as f32 / 500.0 - 1.0).collect();
@@ -229,14 +229,10 @@ pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(&'
     let bias = Tensor::zeros(n, DType::F32, &Device::Cpu)?;
     let flop = 2.0 * (m * k * n) as f64;
     let mut out = Vec::new();
-    let mut formats = vec![("f32 (candle gemm)", fast::Format::F32, Isa::best()), ("q8_0 (candle quantized)", fast::Format::Q8, Isa::best())];
+    let mut formats = vec![("f32 (candle gemm)".to_string(), fast::Format::F32, Isa::best()), ("q8_0 (candle quantized)".to_string(), fast::Format::Q8, Isa::best())];
     for path in KernelPath::ALL.into_iter().rev() {
         if let Some(isa) = Isa::new(path) {
-            let name = match fast::isa::Int8::for_path(isa).kernel() {
-                fast::isa::Int8Kernel::Scalar => "int8 (scalar kernel)",
-                fast::isa::Int8Kernel::Avx2 => "int8 (AVX2 kernel)",
-                fast::isa::Int8Kernel::Avx512Vnni => "int8 (AVX-512 VNNI kernel)",
-            };
+            let name = format!("int8 ({} kernel)", fast::isa::Int8::for_path(isa).kernel().name());
             if !formats.iter().any(|f| f.0 == name) {
                 formats.push((name, fast::Format::I8, isa));
             }

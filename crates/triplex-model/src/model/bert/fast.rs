@@ -4,7 +4,9 @@
 //! float summation order (see `fast_path_matches_the_padded_path`).
 
 use super::*;
-use isa::{Int8, Isa, KernelPath};
+#[cfg(target_arch = "x86_64")]
+use isa::KernelPath;
+use isa::{Int8, Isa};
 use rayon::prelude::*;
 
 /// Weight format of one matmul.

@@ -12,9 +12,14 @@ use rayon::prelude::*;
 use std::arch::x86_64::*;
 
 /// Columns per weight panel of the VNNI kernel: two vectors of 16 i32.
+#[cfg(target_arch = "x86_64")]
 const NR: usize = 32;
 /// Columns per weight panel of the AVX2 kernel: two vectors of 8 i32.
+#[cfg(target_arch = "x86_64")]
 const NR2: usize = 16;
+/// Columns per weight panel of the NEON kernel: four vectors of 4 i32.
+#[cfg(target_arch = "aarch64")]
+const NRN: usize = 16;
 /// Rows per micro-tile: 2 × MR integer accumulators stay in registers.
 const MR: usize = 6;
 /// Rows per parallel task.
@@ -26,10 +31,15 @@ enum Weights {
     /// is the pattern compilers turn into `pmaddwd` and the like).
     Rows(Vec<i16>),
     /// `[panel][kp / 2][NR2][2]` signed weights widened to i16 (the AVX2 kernel).
+    #[cfg(target_arch = "x86_64")]
     Pairs(Vec<i16>),
     /// `[panel][kp / 4][NR][4]` signed weights, and `[panel][block][NR]` 128 × the sum of each
     /// column's weights in the block (the VNNI kernel).
+    #[cfg(target_arch = "x86_64")]
     Quads { w: Vec<i8>, corr: Vec<i32> },
+    /// `[panel][kp / 4][NRN][4]` signed weights (the NEON `sdot` kernel).
+    #[cfg(target_arch = "aarch64")]
+    Dot(Vec<i8>),
 }
 
 pub struct PackedI8 {
@@ -50,11 +60,14 @@ impl PackedI8 {
     pub fn new(kernel: Int8, w: &[f32], n: usize, k: usize, block: usize) -> Self {
         let kb = if block == 0 || block >= k { k.div_ceil(4) * 4 } else { block };
         let kp = k.div_ceil(kb) * kb;
-        let nb = kp / kb;
         let nr = match kernel.kernel() {
             Int8Kernel::Scalar => 1,
+            #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx2 => NR2,
+            #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx512Vnni => NR,
+            #[cfg(target_arch = "aarch64")]
+            Int8Kernel::NeonDot => NRN,
         };
         let cols = n.div_ceil(nr) * nr;
         let mut scale = vec![0f32; cols];
@@ -71,6 +84,7 @@ impl PackedI8 {
         }
         let weights = match kernel.kernel() {
             Int8Kernel::Scalar => Weights::Rows(q.iter().map(|&v| v as i16).collect()),
+            #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx2 => {
                 let mut p = vec![0i16; cols * kp];
                 for (c, row) in q.chunks(kp).enumerate() {
@@ -81,7 +95,9 @@ impl PackedI8 {
                 }
                 Weights::Pairs(p)
             }
+            #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx512Vnni => {
+                let nb = kp / kb;
                 let mut p = vec![0i8; cols * kp];
                 let mut corr = vec![0i32; cols / NR * nb * NR];
                 for (c, row) in q.chunks(kp).enumerate() {
@@ -93,6 +109,17 @@ impl PackedI8 {
                 }
                 Weights::Quads { w: p, corr }
             }
+            #[cfg(target_arch = "aarch64")]
+            Int8Kernel::NeonDot => {
+                let mut p = vec![0i8; cols * kp];
+                for (c, row) in q.chunks(kp).enumerate() {
+                    let (panel, j) = (c / NRN, c % NRN);
+                    for (kk, &v) in row.iter().enumerate() {
+                        p[panel * NRN * kp + (kk / 4) * NRN * 4 + j * 4 + kk % 4] = v;
+                    }
+                }
+                Weights::Dot(p)
+            }
         };
         PackedI8 { n, k, kp, kb, scale, weights }
     }
@@ -103,8 +130,9 @@ impl PackedI8 {
         match &self.weights {
             Weights::Rows(w) => {
                 let (a, sx) = self.quantize(x, m, 0i16, |x, a, s, kb| quantize_row(x, a, s, kb, |q| q as i16));
-                self.tiles(&mut out, |row0, rows, ob| scalar_tile(&a[row0 * self.kp..(row0 + rows) * self.kp], &sx, row0, w, &self.scale, self.kp, self.kb, ob, self.n));
+                self.tiles(&mut out, |row0, rows, ob| scalar_tile(self, &a[row0 * self.kp..(row0 + rows) * self.kp], &sx, row0, w, ob));
             }
+            #[cfg(target_arch = "x86_64")]
             Weights::Pairs(w) => {
                 // SAFETY: an `Int8` of the AVX2 kernel exists only where the CPU has AVX2 and FMA.
                 let (a, sx) = self.quantize(x, m, 0i16, |x, a, s, kb| unsafe { quantize_row_i16_avx2(x, a, s, kb) });
@@ -126,6 +154,7 @@ impl PackedI8 {
                     }
                 });
             }
+            #[cfg(target_arch = "x86_64")]
             Weights::Quads { w, corr } => {
                 // SAFETY: an `Int8` of the VNNI kernel exists only where the CPU has AVX-512 F/BW/VL/DQ/VNNI.
                 let (a, sx) = self.quantize(x, m, 128u8, |x, a, s, kb| unsafe { quantize_row_vnni(x, a, s, kb) });
@@ -146,6 +175,27 @@ impl PackedI8 {
                             o.ptr,
                             o.ld,
                             o.rows,
+                            cols,
+                        )
+                    }
+                });
+            }
+            #[cfg(target_arch = "aarch64")]
+            Weights::Dot(w) => {
+                let (a, sx) = self.quantize(x, m, 0i8, |x, a, s, kb| quantize_row(x, a, s, kb, |q| q as i8));
+                self.panels(&mut out, NRN, |r, p, cols, o| {
+                    // SAFETY: an `Int8` of the NEON kernel exists only where the CPU has NEON and
+                    // dotprod; `a` and `sx` have rows up to a multiple of MR, the panel has kp / 4
+                    // groups of NRN columns, and at most MR rows and `cols` columns are written.
+                    unsafe {
+                        kernel_neon(
+                            a.as_ptr().add(r * self.kp),
+                            self.kp,
+                            self.kb,
+                            w.as_ptr().add(p * NRN * self.kp),
+                            self.scale.as_ptr().add(p * NRN),
+                            sx.as_ptr().add(r * (self.kp / self.kb)),
+                            o,
                             cols,
                         )
                     }
@@ -223,15 +273,11 @@ fn quantize_row_i16_avx2(x: &[f32], a: &mut [i16], scales: &mut [f32], kb: usize
     quantize_row(x, a, scales, kb, |q| q as i16)
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn quantize_row_i16_avx2(_: &[f32], _: &mut [i16], _: &mut [f32], _: usize) {
-    unreachable!()
-}
-
 /// The reference: rows `a` (`[rows][kp]`, from row `row0` of the scales `sx`) times every weight
 /// row, `out[r][c] = scale[c] · (Σ_b sum_b · sx[r][b])` with block 0 a product and later blocks
 /// fused multiply-adds (as the SIMD kernels).
-fn scalar_tile(a: &[i16], sx: &[f32], row0: usize, w: &[i16], scale: &[f32], kp: usize, kb: usize, out: &mut [f32], n: usize) {
+fn scalar_tile(p: &PackedI8, a: &[i16], sx: &[f32], row0: usize, w: &[i16], out: &mut [f32]) {
+    let (kp, kb, n) = (p.kp, p.kb, p.n);
     let nb = kp / kb;
     for (c, wc) in w.chunks(kp).take(n).enumerate() {
         for (r, ar) in a.chunks(kp).enumerate() {
@@ -242,7 +288,7 @@ fn scalar_tile(a: &[i16], sx: &[f32], row0: usize, w: &[i16], scale: &[f32], kp:
                 // fma(sum, s, 0) is the product itself (never −0 here): no fma needed for block 0.
                 f = if b == 0 { sum as f32 * s[b] } else { (sum as f32).mul_add(s[b], f) };
             }
-            out[r * n + c] = f * scale[c];
+            out[r * n + c] = f * p.scale[c];
         }
     }
 }
@@ -297,12 +343,6 @@ unsafe fn kernel_avx2(a: *const i16, kp: usize, kb: usize, w: *const i16, scale:
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel_avx2(_: *const i16, _: usize, _: usize, _: *const i16, _: *const f32, _: *const f32, _: Tile, _: usize) {
-    unreachable!()
-}
-
 /// Quantizes one row to u8 (value / scale + 128), one scale per `kb` values; `a` is
 /// `k` rounded up to a multiple of `kb` long (the tail stays 128, i.e. zero).
 #[cfg(target_arch = "x86_64")]
@@ -338,11 +378,6 @@ unsafe fn quantize_row_vnni(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usi
             *s = sc;
         }
     }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn quantize_row_vnni(_: &[f32], _: &mut [u8], _: &mut [f32], _: usize) {
-    unreachable!()
 }
 
 /// `MR` rows × `NR` columns: `out[r][c] = scale[c] · Σ_blocks sx[r][b] · (Σ a·w − corr[b][c])`.
@@ -391,10 +426,52 @@ unsafe fn kernel_vnni(a: *const u8, kp: usize, kb: usize, w: *const i8, scale: *
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// `MR` rows × `NRN` columns of signed activations and weights, groups of 4 summed by `sdot`.
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon,dotprod")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel_vnni(_: *const u8, _: usize, _: usize, _: *const i8, _: *const f32, _: *const i32, _: *const f32, _: *mut f32, _: usize, _: usize, _: usize) {
-    unreachable!()
+unsafe fn kernel_neon(a: *const i8, kp: usize, kb: usize, w: *const i8, scale: *const f32, sx: *const f32, out: Tile, cols: usize) {
+    use std::arch::aarch64::*;
+    /// `acc + Σ` of each lane's 4 products of `w` and `a` (`sdot`; its intrinsic is not stable yet).
+    #[inline(always)]
+    unsafe fn sdot(acc: int32x4_t, w: int8x16_t, a: int8x16_t) -> int32x4_t {
+        let mut acc = acc;
+        // SAFETY: the caller's target features include dotprod; registers only.
+        unsafe { std::arch::asm!("sdot {acc:v}.4s, {w:v}.16b, {a:v}.16b", acc = inout(vreg) acc, w = in(vreg) w, a = in(vreg) a, options(pure, nomem, nostack)) };
+        acc
+    }
+    // SAFETY: the caller holds an `Int8` of the NEON kernel and passes pointers to buffers holding
+    // MR rows of `kp` activations and `nb` scales, a panel of `kp / 4` groups, and `out.rows × cols` outputs.
+    unsafe {
+        let nb = kp / kb;
+        let mut facc = [[vdupq_n_f32(0.0); 4]; MR];
+        for b in 0..nb {
+            let mut acc = [[vdupq_n_s32(0); 4]; MR];
+            for g in b * kb / 4..(b + 1) * kb / 4 {
+                let wv = [0, 1, 2, 3].map(|v| vld1q_s8(w.add(g * NRN * 4 + v * 16)));
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    // The row's 4 activations of the group in every lane.
+                    let av = vreinterpretq_s8_s32(vdupq_n_s32((a.add(r * kp + g * 4) as *const i32).read_unaligned()));
+                    for (acc, &wv) in acc.iter_mut().zip(&wv) {
+                        *acc = sdot(*acc, wv, av);
+                    }
+                }
+            }
+            for (r, (facc, acc)) in facc.iter_mut().zip(&acc).enumerate() {
+                let sr = vdupq_n_f32(*sx.add(r * nb + b));
+                for (f, &i) in facc.iter_mut().zip(acc) {
+                    *f = vfmaq_f32(*f, vcvtq_f32_s32(i), sr);
+                }
+            }
+        }
+        let mut row = [0f32; NRN];
+        for (r, facc) in facc.iter().enumerate().take(out.rows) {
+            for (v, f) in facc.iter().enumerate() {
+                vst1q_f32(row.as_mut_ptr().add(v * 4), vmulq_f32(*f, vld1q_f32(scale.add(v * 4))));
+            }
+            std::ptr::copy_nonoverlapping(row.as_ptr(), out.ptr.add(r * out.ld), cols);
+        }
+    }
 }
 
 #[cfg(test)]
