@@ -45,9 +45,10 @@ pub fn version_line() -> String {
 }
 
 /// A run's pipeline settings from its flags and these environment variables:
-/// `TRIPLEX_WEIGHTS` (`f32`, `i8`, `q8`, `i8:qkv,out,inter,down`; default int8 where the CPU has
-/// AVX-512 VNNI), `TRIPLEX_KERNELS` (`portable`, `avx2`, `avx512`; default the widest the CPU
-/// runs; an unsupported one is an error) and `TRIPLEX_I8_BLOCK` (int8 activation block length).
+/// `TRIPLEX_WEIGHTS` (`f32`, `i8`, `q8`, `i8:qkv,out,inter,down`; default int8 on every CPU),
+/// `TRIPLEX_KERNELS` (`portable`, `avx2`, `avx512` on x86-64, `portable`, `neon` on aarch64; default
+/// the widest the CPU runs; an unsupported one is an error; int8 output is the same on each) and
+/// `TRIPLEX_I8_BLOCK` (int8 activation block length).
 pub fn pipeline_config(model: Option<PathBuf>, batch_size: usize, threads: Option<usize>) -> Result<PipelineConfig> {
     let mut c = PipelineConfig::new(find_model(model)?)?;
     c.weights = weight_format()?;

@@ -83,9 +83,10 @@ impl Totals {
 pub struct PipelineConfig {
     /// Model directory: config.json with id2label, tokenizer.json, model.safetensors.
     pub model_dir: PathBuf,
-    /// Weight format of the encoder's matmuls (default: int8 where the CPU has AVX-512 VNNI).
+    /// Weight format of the encoder's matmuls (default: int8, on every CPU).
     pub weights: WeightFormat,
-    /// Kernel path of the f32 parts (default: the widest the CPU runs).
+    /// Kernel path of the int8 matmuls and the f32 parts (default: the widest the CPU runs); with
+    /// int8 weights every path gives the same records, byte for byte.
     pub kernels: Isa,
     /// Sentences per model batch.
     pub batch_size: usize,
@@ -463,5 +464,43 @@ mod tests {
         // Normal text is left as the segmenter made it.
         let news = "Malian troops entered Gao on Monday. Rebels left Kidal, the army said.";
         assert_eq!(prepare(news).sentences, sentences(news));
+    }
+
+    use crate::KernelPath;
+
+    /// Records, CoNLL-U included, of a few corpus/ articles through the shipped model: byte for
+    /// byte the same on every kernel path, each forced through the config (one the CPU lacks
+    /// fails the test, see [`crate::test_support::required`]).
+    #[test]
+    fn records_are_byte_identical_on_every_kernel_path() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let ids = ["mali-anefis", "wikinews-crane", "wikinews-stampede", "wikinews-worship"];
+        let docs = || -> Vec<Document> {
+            ids.iter()
+                .map(|id| Document { id: id.to_string(), meta: Default::default(), text: Ok(std::fs::read_to_string(root.join(format!("corpus/{id}.txt"))).unwrap()) })
+                .collect()
+        };
+        let mut ran: Vec<(KernelPath, String)> = Vec::new();
+        for path in KernelPath::ALL {
+            let Some(isa) = crate::test_support::required(Isa::new(path), &format!("the {} kernels", path.name())) else { continue };
+            let mut config = PipelineConfig::new(root.join("models/default")).unwrap();
+            config.kernels = isa;
+            config.emit_conllu = true;
+            let pipeline = Pipeline::load(&config).unwrap();
+            let (records, totals) = pipeline.install(|| pipeline.process(docs()));
+            assert_eq!(records.len(), ids.len());
+            assert!(
+                records.iter().all(|r| !r.entities.is_empty() && r.conllu.as_ref().is_some_and(|c| c.contains("\troot\t"))),
+                "{}: records without entities or parses",
+                path.name()
+            );
+            assert!(totals.triples > 0, "{}: no triples", path.name());
+            ran.push((path, records.iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect()));
+        }
+        let (p0, first) = &ran[0];
+        for (p, out) in &ran[1..] {
+            let line = out.lines().zip(first.lines()).position(|(a, b)| a != b);
+            assert!(out == first, "the {} and {} paths give different records (first at line {line:?})", p.name(), p0.name());
+        }
     }
 }

@@ -70,7 +70,7 @@ impl BertTagger {
     }
 
     /// Loads `config.json` and `model.safetensors` (f32 or f16) from a model directory, for
-    /// inference on the default kernels (int8 where the CPU has AVX-512 VNNI, the widest f32 path).
+    /// inference on the default kernels (int8 matmuls, the widest path the CPU runs).
     pub fn load_dir(dir: &Path) -> Result<Self> {
         Self::load_dir_with(dir, WeightFormat::parse("")?, Isa::best())
     }
@@ -224,9 +224,9 @@ impl TokenTagger for BertTagger {
 
 /// Throughput of the encoder's matmul kernels on an `[m, k] × [k, n]` product, in GFLOP/s
 /// (2·m·k·n per product, best of `reps`): candle's f32 gemm, candle's Q8_0, and the int8 kernel
-/// (when the CPU has AVX-512 VNNI). For `triplex bench --kernels`.
+/// of each kernel path the CPU runs. For `triplex bench --kernels`.
 #[doc(hidden)]
-pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(&'static str, f64)>> {
+pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(String, f64)>> {
     use std::time::Instant;
     let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.05).collect();
     let x: Vec<f32> = (0..m * k).map(|i| (i * 104729 % 1000) as f32 / 500.0 - 1.0).collect();
@@ -234,12 +234,17 @@ pub fn matmul_probe(m: usize, k: usize, n: usize, reps: usize) -> Result<Vec<(&'
     let bias = Tensor::zeros(n, DType::F32, &Device::Cpu)?;
     let flop = 2.0 * (m * k * n) as f64;
     let mut out = Vec::new();
-    let mut formats = vec![("f32 (candle gemm)", fast::Format::F32), ("q8_0 (candle quantized)", fast::Format::Q8)];
-    if let Some(vnni) = fast::isa::Vnni::new() {
-        formats.push(("int8 (AVX-512 VNNI kernel)", fast::Format::I8(vnni)));
+    let mut formats = vec![("f32 (candle gemm)".to_string(), fast::Format::F32, Isa::best()), ("q8_0 (candle quantized)".to_string(), fast::Format::Q8, Isa::best())];
+    for path in KernelPath::ALL.into_iter().rev() {
+        if let Some(isa) = Isa::new(path) {
+            let name = format!("int8 ({} kernel)", fast::isa::Int8::for_path(isa).kernel().name());
+            if !formats.iter().any(|f| f.0 == name) {
+                formats.push((name, fast::Format::I8, isa));
+            }
+        }
     }
-    for (name, f) in formats {
-        let lin = fast::Linear::new(&wt, &bias, f, 0)?;
+    for (name, f, isa) in formats {
+        let lin = fast::Linear::new(&wt, &bias, f, 0, isa)?;
         let mut best = f64::MAX;
         for _ in 0..reps.max(1) {
             let clock = Instant::now();
@@ -411,13 +416,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         tiny_model(dir.path());
         let mut model = BertTagger::load_dir(dir.path()).unwrap();
+        let b = batch();
         for format in ["i8", "q8", "i8:qkv,down"] {
             model.fast = Some(fast::FastBert::build(&model, fast::WeightFormat::parse(format).unwrap(), Isa::best()).unwrap());
-            let b = batch();
             let diff = max_diff(&model.tag_batch(&b).unwrap(), &padded(&model, &b));
             assert!(diff < 0.15, "{format}: differs by {diff}");
         }
         assert!(fast::WeightFormat::parse("bf17").is_err());
+    }
+
+    /// The int8 format gives the same log-probabilities, bit for bit, on every kernel path (each
+    /// forced in turn; one the CPU lacks fails the test), whole-row and per-block scales alike.
+    #[test]
+    fn int8_output_is_identical_on_every_path() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_model(dir.path());
+        let mut model = BertTagger::load_dir(dir.path()).unwrap();
+        let b = batch();
+        for block in [0, 16] {
+            let format = fast::WeightFormat::parse("i8").unwrap().with_i8_block(block);
+            let mut ran: Vec<(KernelPath, Vec<Vec<f32>>)> = Vec::new();
+            for path in KernelPath::ALL {
+                let Some(isa) = crate::test_support::required(Isa::new(path), &format!("the {} kernels", path.name())) else { continue };
+                model.fast = Some(fast::FastBert::build(&model, format, isa).unwrap());
+                ran.push((path, model.tag_batch(&b).unwrap()));
+            }
+            let (p0, first) = &ran[0];
+            for (p, out) in &ran[1..] {
+                let bits = |v: &Vec<Vec<f32>>| v.iter().flatten().map(|x| x.to_bits()).collect::<Vec<u32>>();
+                assert!(bits(out) == bits(first), "block {block}: the {} and {} paths differ (by up to {})", p.name(), p0.name(), max_diff(out, first));
+            }
+        }
     }
 
     #[test]

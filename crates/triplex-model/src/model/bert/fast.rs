@@ -4,7 +4,9 @@
 //! float summation order (see `fast_path_matches_the_padded_path`).
 
 use super::*;
-use isa::{Isa, KernelPath, Vnni};
+#[cfg(target_arch = "x86_64")]
+use isa::KernelPath;
+use isa::{Int8, Isa};
 use rayon::prelude::*;
 
 /// Weight format of one matmul.
@@ -13,9 +15,9 @@ pub enum Format {
     F32,
     /// candle's quantized Q8_0 kernels.
     Q8,
-    /// This module's int8 kernel (AVX-512 VNNI): per-channel weight scales, per-row activation
-    /// scales; it holds the proof that the CPU runs it.
-    I8(Vnni),
+    /// This module's int8 kernels (see `i8mm`): per-channel weight scales, per-row activation
+    /// scales; the kernel path picks which of them runs, and they all give the same bits.
+    I8,
 }
 
 /// Weight formats of the encoder's four matmuls (see [`WeightFormat::parse`]), and the int8
@@ -34,30 +36,11 @@ pub struct WeightFormat {
 impl WeightFormat {
     pub const F32: WeightFormat = WeightFormat { qkv: Format::F32, out: Format::F32, inter: Format::F32, down: Format::F32, i8_block: 0 };
 
-    /// `i8` (the default, `""`, where the CPU has AVX-512 VNNI, else `f32`), `f32`, `q8`, or
-    /// `i8:` with the matmuls to make int8 among `qkv,out,inter,down` (the others f32). int8
-    /// keeps the dev F1 (see the README).
+    /// `i8` (the default, `""`, on every CPU), `f32`, `q8`, or `i8:` with the matmuls to make
+    /// int8 among `qkv,out,inter,down` (the others f32). int8 keeps the dev F1 (see the README),
+    /// and is the format whose output is the same on every kernel path, bit for bit.
     pub fn parse(v: &str) -> Result<Self> {
-        let Some(vnni) = Vnni::new() else {
-            // Without VNNI the int8 kernel is not there: f32 instead.
-            return match v {
-                "q8" => Ok(Self::all(Format::Q8)),
-                _ => Self::parse_with(v, Format::F32),
-            };
-        };
-        Self::parse_with(v, Format::I8(vnni))
-    }
-
-    fn all(f: Format) -> Self {
-        WeightFormat { qkv: f, out: f, inter: f, down: f, i8_block: 0 }
-    }
-
-    /// Int8 activations scaled per `block` values of a row instead of per row.
-    pub fn with_i8_block(self, block: usize) -> Self {
-        WeightFormat { i8_block: block / 4 * 4, ..self }
-    }
-
-    fn parse_with(v: &str, i8: Format) -> Result<Self> {
+        let i8 = Format::I8;
         let w = match v {
             "f32" => return Ok(Self::F32),
             "q8" => return Ok(Self::all(Format::Q8)),
@@ -81,6 +64,15 @@ impl WeightFormat {
         };
         Ok(w)
     }
+
+    fn all(f: Format) -> Self {
+        WeightFormat { qkv: f, out: f, inter: f, down: f, i8_block: 0 }
+    }
+
+    /// Int8 activations scaled per `block` values of a row instead of per row.
+    pub fn with_i8_block(self, block: usize) -> Self {
+        WeightFormat { i8_block: block / 4 * 4, ..self }
+    }
 }
 
 pub(super) enum Mat {
@@ -88,6 +80,8 @@ pub(super) enum Mat {
     F32(Tensor),
     Q8(QMatMul),
     I8(i8mm::PackedI8),
+    /// `[in, out]` weights for [`ordered_matmul`]: f32 in the same order on every kernel path.
+    Ordered(Vec<f32>, Isa),
 }
 
 /// `y = x·Wᵀ` (the bias is added by the caller's fused pass).
@@ -98,25 +92,33 @@ pub(super) struct Linear {
 }
 
 impl Linear {
-    /// From `[out, in]` weights and `[out]` bias.
-    pub(super) fn new(weight: &Tensor, bias: &Tensor, format: Format, i8_block: usize) -> Result<Self> {
+    /// From `[out, in]` weights and `[out]` bias; int8 matmuls run on `isa`'s int8 kernel.
+    pub(super) fn new(weight: &Tensor, bias: &Tensor, format: Format, i8_block: usize, isa: Isa) -> Result<Self> {
         let (n, k) = weight.dims2()?;
         let mat = match format {
             Format::F32 => Mat::F32(weight.t()?),
             Format::Q8 => Mat::Q8(QMatMul::from_qtensor(QTensor::quantize(&weight.contiguous()?, GgmlDType::Q8_0)?)?),
-            Format::I8(vnni) => Mat::I8(i8mm::PackedI8::new(vnni, &weight.flatten_all()?.to_vec1::<f32>()?, n, k, i8_block)),
+            Format::I8 => Mat::I8(i8mm::PackedI8::new(Int8::for_path(isa), &weight.flatten_all()?.to_vec1::<f32>()?, n, k, i8_block)),
         };
         Ok(Linear { mat, bias: bias.to_vec1()?, k })
     }
 
-    fn from_dense(d: &Dense, format: Format, i8_block: usize) -> Result<Self> {
-        Self::new(&d.weight_t.t()?, &d.bias, format, i8_block)
+    /// A small f32 matmul computed by [`ordered_matmul`] (the same bits on every kernel path,
+    /// where candle's gemm picks its own kernels by CPU).
+    fn ordered(d: &Dense, isa: Isa) -> Result<Self> {
+        let k = d.weight_t.dim(0)?;
+        Ok(Linear { mat: Mat::Ordered(d.weight_t.contiguous()?.flatten_all()?.to_vec1()?, isa), bias: d.bias.to_vec1()?, k })
+    }
+
+    fn from_dense(d: &Dense, format: Format, i8_block: usize, isa: Isa) -> Result<Self> {
+        Self::new(&d.weight_t.t()?, &d.bias, format, i8_block, isa)
     }
 
     /// `x·Wᵀ` (`x` `[m, in]`, row-major) as an owned `[m, out]`, without the bias.
     pub(super) fn forward(&self, x: Vec<f32>) -> Result<Vec<f32>> {
         match &self.mat {
             Mat::I8(p) => Ok(p.matmul(&x, x.len() / self.k)),
+            Mat::Ordered(w, isa) => Ok(ordered_matmul(*isa, &x, w, self.k)),
             _ => self.apply(x, |y| y.to_vec()),
         }
     }
@@ -128,9 +130,50 @@ impl Linear {
             Mat::F32(w) => Tensor::from_vec(x, (m, self.k), &Device::Cpu)?.matmul(w)?,
             Mat::Q8(q) => q.forward(&Tensor::from_vec(x, (m, self.k), &Device::Cpu)?)?,
             Mat::I8(p) => return Ok(f(&p.matmul(&x, m))),
+            Mat::Ordered(w, isa) => return Ok(f(&ordered_matmul(*isa, &x, w, self.k))),
         };
         with_f32(&y, f)
     }
+}
+
+/// `x·W` for `x` `[m, k]` and `w` `[k, n]`: each output a chain of fused multiply-adds over `k`
+/// in order, from zero (as candle's gemm computes such a small product), rows in parallel.
+fn ordered_matmul(isa: Isa, x: &[f32], w: &[f32], k: usize) -> Vec<f32> {
+    let n = w.len() / k;
+    let mut out = vec![0f32; x.len() / k * n];
+    out.par_chunks_mut(n * ROWS).zip(x.par_chunks(k * ROWS)).for_each(|(o, x)| match isa.path() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Isa` of this path exists only where the CPU has its features (isa.rs).
+        KernelPath::Avx512 => unsafe { ordered_rows_avx512(x, w, o, k, n) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        KernelPath::Avx2 => unsafe { ordered_rows_avx2(x, w, o, k, n) },
+        _ => ordered_rows(x, w, o, k, n),
+    });
+    out
+}
+
+#[inline(always)]
+fn ordered_rows(x: &[f32], w: &[f32], out: &mut [f32], k: usize, n: usize) {
+    for (xr, or) in x.chunks(k).zip(out.chunks_mut(n)) {
+        for (&xv, wr) in xr.iter().zip(w.chunks(n)) {
+            for (o, &wv) in or.iter_mut().zip(wr) {
+                *o = xv.mul_add(wv, *o);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+fn ordered_rows_avx512(x: &[f32], w: &[f32], out: &mut [f32], k: usize, n: usize) {
+    ordered_rows(x, w, out, k, n)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn ordered_rows_avx2(x: &[f32], w: &[f32], out: &mut [f32], k: usize, n: usize) {
+    ordered_rows(x, w, out, k, n)
 }
 
 /// Calls `f` with the data of a contiguous f32 CPU tensor, without copying it.
@@ -234,11 +277,11 @@ impl FastLayer {
         let w = Tensor::cat(&[l.query.weight_t.t()?, l.key.weight_t.t()?, l.value.weight_t.t()?], 0)?;
         let b = Tensor::cat(&[&l.query.bias, &l.key.bias, &l.value.bias], 0)?;
         Ok(FastLayer {
-            qkv: Linear::new(&w, &b, format.qkv, b8)?,
-            attn_out: Linear::from_dense(&l.attn_out, format.out, b8)?,
+            qkv: Linear::new(&w, &b, format.qkv, b8, isa)?,
+            attn_out: Linear::from_dense(&l.attn_out, format.out, b8, isa)?,
             attn_norm: Norm::new(&l.attn_norm, isa)?,
-            intermediate: Linear::from_dense(&l.intermediate, format.inter, b8)?,
-            output: Linear::from_dense(&l.output, format.down, b8)?,
+            intermediate: Linear::from_dense(&l.intermediate, format.inter, b8, isa)?,
+            output: Linear::from_dense(&l.output, format.down, b8, isa)?,
             out_norm: Norm::new(&l.out_norm, isa)?,
         })
     }
@@ -275,10 +318,10 @@ impl FastSyntax {
         Ok(FastSyntax {
             shared: c.shared_layers,
             layer: FastLayer::new(&heads.layer, format, isa)?,
-            proj: Linear::new(&w.proj, &Tensor::from_vec(w.proj_bias, w.proj.dim(0)?, &Device::Cpu)?, format.inter, b8)?,
-            arc_u: Linear::new(&w.arc_ut, &bias(c.arc_dim)?, format.inter, b8)?,
+            proj: Linear::new(&w.proj, &Tensor::from_vec(w.proj_bias, w.proj.dim(0)?, &Device::Cpu)?, format.inter, b8, isa)?,
+            arc_u: Linear::new(&w.arc_ut, &bias(c.arc_dim)?, format.inter, b8, isa)?,
             arc_head_bias: w.arc_head_bias,
-            rel_forms: Linear::new(&w.rel_forms, &bias(c.rel_dim * c.deprels.len())?, format.inter, b8)?,
+            rel_forms: Linear::new(&w.rel_forms, &bias(c.rel_dim * c.deprels.len())?, format.inter, b8, isa)?,
             rel_lin_dep: w.rel_lin_dep,
             rel_lin_head: w.rel_lin_head,
             rel_bias: w.rel_bias,
@@ -393,8 +436,8 @@ impl FastBert {
             Some(heads) => Some(FastSyntax::new(heads, format, isa)?),
             None => None,
         };
-        // The classifier is tiny (labels × hidden): kept in f32 whatever the format.
-        Ok(FastBert { layers, syntax, embed_norm: Norm::new(&m.embed_norm, isa)?, classifier: Linear::from_dense(&m.classifier, Format::F32, 0)?, isa })
+        // The classifier is tiny (labels × hidden): kept in f32 whatever the format, in a fixed order.
+        Ok(FastBert { layers, syntax, embed_norm: Norm::new(&m.embed_norm, isa)?, classifier: Linear::ordered(&m.classifier, isa)?, isa })
     }
 
     /// Logits `[total pieces, labels]`, sequence after sequence.
