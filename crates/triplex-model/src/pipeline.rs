@@ -18,8 +18,8 @@ use triplex_core::reader::Document;
 use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
 use triplex_core::resolve_mentions;
 use triplex_core::split_words;
-use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 use triplex_core::{ActorDictionary, Gazetteer, resolve_actors};
+use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 use triplex_core::{ParsedWords, extract_triples};
 
 /// Running totals for the end-of-run summary.

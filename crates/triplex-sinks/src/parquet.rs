@@ -72,6 +72,16 @@ const ENTITIES: Columns = &[
     ("start_char", Kind::Int, false),
     ("end_char", Kind::Int, false),
     ("score", Kind::Float, true),
+    ("actor_id", Kind::Str, true),
+    ("geonameid", Kind::Int, true),
+    ("geo_name", Kind::Str, true),
+    ("country_code", Kind::Str, true),
+    ("admin1", Kind::Str, true),
+    ("latitude", Kind::Float, true),
+    ("longitude", Kind::Float, true),
+    ("feature_class", Kind::Str, true),
+    ("population", Kind::Int, true),
+    ("geo_score", Kind::Float, true),
 ];
 
 const TRIPLES: Columns = &[
@@ -103,6 +113,21 @@ const TRIPLES: Columns = &[
     ("score", Kind::Float, true),
     ("sentence_start", Kind::Int, true),
     ("sentence_end", Kind::Int, true),
+    ("actor_id", Kind::Str, true),
+    ("actor_canonical", Kind::Str, true),
+    ("actor_code", Kind::Str, true),
+    ("actor_resolved_text", Kind::Str, true),
+    ("actor_resolved_start", Kind::Int, true),
+    ("actor_resolved_end", Kind::Int, true),
+    ("place_geonameid", Kind::Int, true),
+    ("place_name", Kind::Str, true),
+    ("place_country_code", Kind::Str, true),
+    ("place_admin1", Kind::Str, true),
+    ("place_latitude", Kind::Float, true),
+    ("place_longitude", Kind::Float, true),
+    ("place_feature_class", Kind::Str, true),
+    ("place_population", Kind::Int, true),
+    ("place_geo_score", Kind::Float, true),
 ];
 
 /// The three tables, in the order their parts are closed (`documents` last).

@@ -15,9 +15,10 @@ use triplex_core::reader::kind::DUPLICATE_ID;
 use triplex_core::record::{Record, Status};
 use triplex_core::sink::{ENTITY_COLUMNS, EntityRow, Held, Sink, TRIPLE_COLUMNS, TripleRow, meta_text};
 
-/// Version of the tables' layout, kept in `triplex_schema`; the same contract as the SQLite
-/// database's `user_version` 2 (nullable actors, `action_nominal`).
-pub const SCHEMA_VERSION: i32 = 2;
+/// Version of the tables' layout, kept in `triplex_schema`; the columns of the SQLite database's
+/// `user_version` 3 (2: nullable actors, `action_nominal`; 3: actor and geo columns). SQLite's
+/// `actors` and `places` tables and `events` view are not built here yet.
+pub const SCHEMA_VERSION: i32 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE triplex_schema (
@@ -47,7 +48,17 @@ CREATE TABLE entities (
     label      TEXT NOT NULL,
     start_char BIGINT NOT NULL,
     end_char   BIGINT NOT NULL,
-    score      DOUBLE PRECISION
+    score      DOUBLE PRECISION,
+    actor_id      TEXT,
+    geonameid     BIGINT,
+    geo_name      TEXT,
+    country_code  TEXT,
+    admin1        TEXT,
+    latitude      DOUBLE PRECISION,
+    longitude     DOUBLE PRECISION,
+    feature_class TEXT,
+    population    BIGINT,
+    geo_score     DOUBLE PRECISION
 );
 CREATE TABLE triples (
     doc_id              TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -77,7 +88,22 @@ CREATE TABLE triples (
     attributed_to_end   BIGINT,
     score               DOUBLE PRECISION,
     sentence_start      BIGINT,
-    sentence_end        BIGINT
+    sentence_end        BIGINT,
+    actor_id             TEXT,
+    actor_canonical      TEXT,
+    actor_code           TEXT,
+    actor_resolved_text  TEXT,
+    actor_resolved_start BIGINT,
+    actor_resolved_end   BIGINT,
+    place_geonameid      BIGINT,
+    place_name           TEXT,
+    place_country_code   TEXT,
+    place_admin1         TEXT,
+    place_latitude       DOUBLE PRECISION,
+    place_longitude      DOUBLE PRECISION,
+    place_feature_class  TEXT,
+    place_population     BIGINT,
+    place_geo_score      DOUBLE PRECISION
 );
 CREATE UNIQUE INDEX entities_doc ON entities(doc_id, position);
 CREATE INDEX entities_label ON entities(label, text);
@@ -288,7 +314,26 @@ fn copy_entities(tx: &mut Transaction, types: &[Type], batch: &[&Record]) -> Res
     for r in batch {
         for (i, e) in r.entities.iter().enumerate() {
             let e = EntityRow::new(&r.id, i, e);
-            w.write(&[&e.doc_id, &big(e.position), &e.text, &e.label, &big(e.start_char), &big(e.end_char), &e.score])?;
+            let (geonameid, population) = (e.geonameid.map(i64::from), e.population.and_then(|p| i64::try_from(p).ok()));
+            w.write(&[
+                &e.doc_id,
+                &big(e.position),
+                &e.text,
+                &e.label,
+                &big(e.start_char),
+                &big(e.end_char),
+                &e.score,
+                &e.actor_id,
+                &geonameid,
+                &e.geo_name,
+                &e.country_code,
+                &e.admin1,
+                &e.latitude,
+                &e.longitude,
+                &e.feature_class,
+                &population,
+                &e.geo_score,
+            ])?;
         }
     }
     w.finish()?;
@@ -300,6 +345,7 @@ fn copy_triples(tx: &mut Transaction, types: &[Type], batch: &[&Record]) -> Resu
     for r in batch {
         for (i, t) in r.triples.iter().enumerate() {
             let t = TripleRow::new(&r.id, i, t);
+            let (geonameid, population) = (t.place_geonameid.map(i64::from), t.place_population.and_then(|p| i64::try_from(p).ok()));
             w.write(&[
                 &t.doc_id,
                 &big(t.position),
@@ -329,6 +375,21 @@ fn copy_triples(tx: &mut Transaction, types: &[Type], batch: &[&Record]) -> Resu
                 &t.score,
                 &opt(t.sentence_start),
                 &opt(t.sentence_end),
+                &t.actor_id,
+                &t.actor_canonical,
+                &t.actor_code,
+                &t.actor_resolved_text,
+                &opt(t.actor_resolved_start),
+                &opt(t.actor_resolved_end),
+                &geonameid,
+                &t.place_name,
+                &t.place_country_code,
+                &t.place_admin1,
+                &t.place_latitude,
+                &t.place_longitude,
+                &t.place_feature_class,
+                &population,
+                &t.place_geo_score,
             ])?;
         }
     }

@@ -181,7 +181,7 @@ fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms:
                 Some(l) if l == v => "pred".to_string(),
                 Some(l) if l == ph => "place".to_string(),
                 Some(l) if is_predicate(t, l) => "otherpred".to_string(),
-                Some(l) => format!("{}", t.upos[l]),
+                Some(l) => t.upos[l].to_string(),
                 None => "none".into(),
             };
             let verbs_between = up.iter().skip(1).chain(down.iter().skip(1)).filter(|&&w| t.is_verb(w)).count().min(2);
