@@ -44,12 +44,6 @@ fn main() -> anyhow::Result<()> {
         .collect::<Result<_, _>>()
         .context("reading the gold")?;
     let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
-    let id = |list: &mut Vec<String>, s: &str| {
-        list.iter().position(|x| x == s).unwrap_or_else(|| {
-            list.push(s.to_string());
-            list.len() - 1
-        }) as u16
-    };
     let out = std::io::stdout();
     let mut out = out.lock();
     for s in read_conllu(conllu.as_ref())? {
@@ -65,9 +59,9 @@ fn main() -> anyhow::Result<()> {
             let (a, b) = misc(&tok.misc, "TokenRange").and_then(|r| r.split_once(':')).context("a token without TokenRange")?;
             let (a, b): (usize, usize) = (a.parse()?, b.parse()?);
             let w = bytes[a]..bytes[b];
-            parse.upos.push(id(&mut labels.upos, &tok.upos));
+            parse.upos.push(labels.upos_id(&tok.upos));
             parse.heads.push(tok.head);
-            parse.rels.push(id(&mut labels.deprels, &tok.deprel));
+            parse.rels.push(labels.deprel_id(&tok.deprel));
             let tag = tok.entity_tag().unwrap_or("O");
             match tag.split_once('-') {
                 Some(("B", l)) => mentions.push(Mention { start: w.start, end: w.end, label: l.to_string(), score: 1.0 }),

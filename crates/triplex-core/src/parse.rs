@@ -10,6 +10,26 @@ pub struct SyntaxLabels {
     pub deprels: Vec<String>,
 }
 
+impl SyntaxLabels {
+    /// The id of UPOS tag `s`, added when new (for parses read from text, e.g. CoNLL-U).
+    pub fn upos_id(&mut self, s: &str) -> u16 {
+        intern(&mut self.upos, s)
+    }
+
+    /// The id of relation `s`, added when new.
+    pub fn deprel_id(&mut self, s: &str) -> u16 {
+        intern(&mut self.deprels, s)
+    }
+}
+
+fn intern(list: &mut Vec<String>, s: &str) -> u16 {
+    let i = list.iter().position(|x| x == s).unwrap_or_else(|| {
+        list.push(s.to_string());
+        list.len() - 1
+    });
+    u16::try_from(i).expect("fewer than 65,536 syntax labels")
+}
+
 /// The syntax of one sequence's words, decoded: node 0 is the root, nodes `1..=n` the words whose
 /// first pieces were asked for, in order; `heads` is the best tree over them (one root child).
 #[derive(Debug, Clone, PartialEq)]

@@ -73,17 +73,11 @@ impl HandParsed {
             at += r[0].len() + 1;
         }
         let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
-        let id = |list: &mut Vec<String>, s: &str| {
-            list.iter().position(|x| x == s).unwrap_or_else(|| {
-                list.push(s.to_string());
-                list.len() - 1
-            }) as u16
-        };
         let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
         for r in &rows {
-            parse.upos.push(id(&mut labels.upos, r[1]));
+            parse.upos.push(labels.upos_id(r[1]));
             parse.heads.push(r[2].parse().unwrap());
-            parse.rels.push(id(&mut labels.deprels, r[3]));
+            parse.rels.push(labels.deprel_id(r[3]));
         }
         let mentions = ents
             .iter()
