@@ -10,16 +10,12 @@ import sys
 
 import duckdb
 
-RECORD_FIELDS = {"id", "status", "text", "error", "entities", "triples"}
 SPANS = ["actor", "action", "place", "object", "time", "attributed_to"]
 
 
 def meta_of(rec):
-    extra = {k: v for k, v in rec.items() if k not in RECORD_FIELDS}
-    # Input fields carried under one `meta` key, or beside the record's own.
-    if set(extra) == {"meta"} and isinstance(extra["meta"], dict):
-        return extra["meta"]
-    return extra
+    # Input fields other than id and text are carried under `meta` (absent when there are none).
+    return rec.get("meta") or {}
 
 
 def expected(records):
