@@ -29,22 +29,59 @@ from pyspark.sql.types import ArrayType, BooleanType, DoubleType, LongType, Stri
 
 SPAN = StructType([StructField("text", StringType()), StructField("start", LongType()), StructField("end", LongType())])
 ACTION = StructType(SPAN.fields + [StructField("lemma", StringType()), StructField("nominal", BooleanType())])
+GEO = StructType(
+    [
+        StructField("geonameid", LongType()),
+        StructField("name", StringType()),
+        StructField("country_code", StringType()),
+        StructField("admin1", StringType()),
+        StructField("latitude", DoubleType()),
+        StructField("longitude", DoubleType()),
+        StructField("feature_class", StringType()),
+        StructField("feature_code", StringType()),
+        StructField("population", LongType()),
+        StructField("score", DoubleType()),
+    ]
+)
+#: A triple's actor or reporter: the span, the document's actor it belongs to, its antecedent.
+ACTOR = StructType(
+    SPAN.fields
+    + [StructField("actor_id", StringType()), StructField("canonical", StringType()), StructField("code", StringType()), StructField("resolved", SPAN)]
+)
+PLACE = StructType(SPAN.fields + [StructField("geo", GEO)])
 ENTITY = StructType(
-    [StructField("text", StringType()), StructField("label", StringType()), StructField("start", LongType()), StructField("end", LongType()), StructField("score", DoubleType())]
+    [
+        StructField("text", StringType()),
+        StructField("label", StringType()),
+        StructField("start", LongType()),
+        StructField("end", LongType()),
+        StructField("score", DoubleType()),
+        StructField("actor_id", StringType()),
+        StructField("geo", GEO),
+    ]
 )
 TRIPLE = StructType(
     [
-        StructField("actor", SPAN),
+        StructField("actor", ACTOR),
         StructField("action", ACTION),
-        StructField("place", SPAN),
+        StructField("place", PLACE),
         StructField("place_relation", StringType()),
         StructField("place_qualifier", StringType()),
         StructField("negated", BooleanType()),
         StructField("object", SPAN),
         StructField("time", SPAN),
-        StructField("attributed_to", SPAN),
+        StructField("attributed_to", ACTOR),
         StructField("score", DoubleType()),
         StructField("sentence", StructType([StructField("start", LongType()), StructField("end", LongType())])),
+    ]
+)
+DOC_ACTOR = StructType(
+    [
+        StructField("id", StringType()),
+        StructField("canonical", StringType()),
+        StructField("label", StringType()),
+        StructField("code", StringType()),
+        StructField("mentions", ArrayType(SPAN)),
     ]
 )
 #: What the pipeline adds to each article's row (the record's fields beside `id` and the metadata).
@@ -53,6 +90,7 @@ RESULT_FIELDS = [
     StructField("error", StructType([StructField("kind", StringType()), StructField("message", StringType())])),
     StructField("entities", ArrayType(ENTITY)),
     StructField("triples", ArrayType(TRIPLE)),
+    StructField("actors", ArrayType(DOC_ACTOR)),
 ]
 #: The flat triples table: `triplex extract --emit triples` columns (TRIPLE_COLUMNS in sink.rs).
 TRIPLE_COLUMNS = [
@@ -82,6 +120,21 @@ TRIPLE_COLUMNS = [
     ("score", "score"),
     ("sentence_start", "sentence.start"),
     ("sentence_end", "sentence.end"),
+    ("actor_id", "actor.actor_id"),
+    ("actor_canonical", "actor.canonical"),
+    ("actor_code", "actor.code"),
+    ("actor_resolved_text", "actor.resolved.text"),
+    ("actor_resolved_start", "actor.resolved.start"),
+    ("actor_resolved_end", "actor.resolved.end"),
+    ("place_geonameid", "place.geo.geonameid"),
+    ("place_name", "place.geo.name"),
+    ("place_country_code", "place.geo.country_code"),
+    ("place_admin1", "place.geo.admin1"),
+    ("place_latitude", "place.geo.latitude"),
+    ("place_longitude", "place.geo.longitude"),
+    ("place_feature_class", "place.geo.feature_class"),
+    ("place_population", "place.geo.population"),
+    ("place_geo_score", "place.geo.score"),
 ]
 
 

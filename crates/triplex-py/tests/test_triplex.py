@@ -95,7 +95,7 @@ def test_bad_items_get_the_cli_error_records(nlp, cli, tmp_path):
     assert records == cli_records
     kinds = [r["error"]["kind"] if r["status"] == "error" else "ok" for r in records]
     assert kinds == ["ok", "empty_text", "missing_id", "missing_text", "missing_text", "duplicate_id", "ok", "too_large"]
-    assert records[0]["title"] == "T" and records[0]["rank"] == 3
+    assert records[0]["meta"]["title"] == "T" and records[0]["meta"]["rank"] == 3
     assert records[2]["id"] == "items:3"
     assert records[6]["id"] == "42"
 
@@ -112,7 +112,8 @@ def test_metadata_json_cannot_hold_is_carried_as_text(nlp):
     when = datetime.date(2023, 10, 7)
     rec = nlp.extract([{"id": "d", "text": "Troops entered Anefis.", "date": when, "score": float("nan"), "tags": ("a", 1), "big": 2**70}])[0]
     assert rec["status"] == "ok"
-    assert (rec["date"], rec["score"], rec["tags"], rec["big"]) == ("2023-10-07", None, ["a", 1], str(2**70))
+    meta = rec["meta"]
+    assert (meta["date"], meta["score"], meta["tags"], meta["big"]) == ("2023-10-07", None, ["a", 1], str(2**70))
 
 
 def test_gil_is_released_while_extracting(nlp):
