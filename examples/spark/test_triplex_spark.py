@@ -34,6 +34,8 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("triplex-test")
         .config("spark.ui.enabled", "false")
+        # The workers run this interpreter, the one with the package under test installed.
+        .config("spark.pyspark.python", sys.executable)
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate()
     )
