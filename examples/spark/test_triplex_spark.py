@@ -30,12 +30,12 @@ def cli_binary() -> Path:
 
 @pytest.fixture(scope="module")
 def spark():
+    # The workers run this interpreter, the one with the package under test installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
         .appName("triplex-test")
         .config("spark.ui.enabled", "false")
-        # The workers run this interpreter, the one with the package under test installed.
-        .config("spark.pyspark.python", sys.executable)
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate()
     )
