@@ -123,52 +123,44 @@ fn distance_bucket(d: usize) -> &'static str {
     }
 }
 
-/// What the rules said of one pair.
-#[derive(Clone, Copy, PartialEq)]
-enum RuleHint {
-    /// A rule triple puts this predicate at this place.
-    Same,
-    /// The rules put this predicate at another place only.
-    Other,
-    /// The rules gave this predicate no place.
-    None,
+/// Whether word `w` lies within triple `d`'s action.
+fn in_action(t: &Tree, d: &TripleDraft, w: usize) -> bool {
+    d.action.start <= t.words[w].start && t.words[w].end <= d.action.end
 }
 
-/// Every (predicate, place) pair of a sentence, with its features.
-struct Pairs {
-    /// (predicate word, index into `places`, features).
-    pairs: Vec<(usize, usize, Vec<String>)>,
+/// The index into `places` of triple `d`'s place, if it is one of them.
+fn place_of(places: &[(usize, usize)], ms: &[&Mention], d: &TripleDraft) -> Option<usize> {
+    places.iter().position(|&(mi, _)| ms[mi].start == d.place.start && ms[mi].end == d.place.end)
 }
 
-/// The features of every (predicate, place) pair, given the rules' triples.
-fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms: &[&Mention]) -> Pairs {
+/// The features of every (predicate, place) pair, given the rules' triples: (predicate word,
+/// index into `places`, features), predicates in word order.
+fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms: &[&Mention]) -> Vec<(usize, usize, Vec<String>)> {
     let n = t.low.len();
     let preds: Vec<usize> = (0..n).filter(|&v| is_predicate(t, v)).collect();
-    let in_action = |v: usize, d: &TripleDraft| d.action.start <= t.words[v].start && t.words[v].end <= d.action.end;
-    let at_place = |pi: usize, d: &TripleDraft| d.place.start == ms[places[pi].0].start && d.place.end == ms[places[pi].0].end;
-    let hint = |v: usize, pi: usize| {
-        if rules.iter().any(|d| in_action(v, d) && at_place(pi, d)) {
-            RuleHint::Same
-        } else if rules.iter().any(|d| in_action(v, d)) {
-            RuleHint::Other
-        } else {
-            RuleHint::None
-        }
-    };
-    let elsewhere = |v: usize, pi: usize| rules.iter().any(|d| at_place(pi, d) && !in_action(v, d));
-    // Tree distance of every pair, for the ranks.
-    let dist = |v: usize, ph: usize| {
-        let (a, b, _) = paths(t, ph, v);
-        (a.len() + b.len(), v.abs_diff(ph))
-    };
+    let rule_places: Vec<Option<usize>> = rules.iter().map(|d| place_of(places, ms, d)).collect();
+    // Tree and linear distance of every (predicate, place) pair, for the ranks.
+    let dist: Vec<Vec<(usize, usize)>> = preds
+        .iter()
+        .map(|&v| {
+            places
+                .iter()
+                .map(|&(_, ph)| {
+                    let (a, b, _) = paths(t, ph, v);
+                    (a.len() + b.len(), v.abs_diff(ph))
+                })
+                .collect()
+        })
+        .collect();
     let nloc = match places.len() {
         0..=2 => places.len().to_string(),
         _ => "3+".into(),
     };
     let mut out = Vec::new();
-    for &v in &preds {
+    for (vi, &v) in preds.iter().enumerate() {
         let vl = lemma(&t.low[v]);
         let passive = t.kid(v, &["aux:pass", "nsubj:pass"]).is_some();
+        let on_v: Vec<Option<usize>> = rules.iter().zip(&rule_places).filter(|(d, _)| in_action(t, d, v)).map(|(_, &pi)| pi).collect();
         for (pi, &(_, ph)) in places.iter().enumerate() {
             let (up, down, lca) = paths(t, ph, v);
             let rels = |ws: &[usize]| if ws.len() > 4 { "long".to_string() } else { ws.iter().map(|&w| t.rel[w]).collect::<Vec<_>>().join(">") };
@@ -185,15 +177,19 @@ fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms:
                 None => "none".into(),
             };
             let verbs_between = up.iter().skip(1).chain(down.iter().skip(1)).filter(|&&w| t.is_verb(w)).count().min(2);
-            let my = dist(v, ph);
-            let rank = places.iter().filter(|&&(_, q)| dist(v, q) < my).count().min(3);
-            let pred_rank = preds.iter().filter(|&&w| dist(w, ph) < my).count().min(3);
-            let h = hint(v, pi);
-            let hs = match h {
-                RuleHint::Same => "same",
-                RuleHint::Other => "other",
-                RuleHint::None => "none",
+            let my = dist[vi][pi];
+            let rank = dist[vi].iter().filter(|&&q| q < my).count().min(3);
+            let pred_rank = dist.iter().filter(|row| row[pi] < my).count().min(3);
+            // What the rules said: this predicate at this place, at another place only, or nowhere.
+            let hs = if on_v.contains(&Some(pi)) {
+                "same"
+            } else if !on_v.is_empty() {
+                "other"
+            } else {
+                "none"
             };
+            // The rules put this place on another action.
+            let elsewhere = rules.iter().zip(&rule_places).any(|(d, &q)| q == Some(pi) && !in_action(t, d, v));
             let side = if ph < v { "before" } else { "after" };
             let mut f = vec![
                 format!("U:{u}"),
@@ -218,8 +214,8 @@ fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms:
                 format!("R:{rank}|PR:{pred_rank}"),
                 format!("H:{hs}"),
                 format!("H:{hs}|R:{rank}"),
-                format!("E:{}", elsewhere(v, pi)),
-                format!("H:{hs}|E:{}", elsewhere(v, pi)),
+                format!("E:{elsewhere}"),
+                format!("H:{hs}|E:{elsewhere}"),
             ];
             for &w in up.iter().skip(1) {
                 f.push(format!("M:{}|{}", word_class(t, w), t.base(w)));
@@ -241,7 +237,7 @@ fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms:
             out.push((v, pi, f));
         }
     }
-    Pairs { pairs: out }
+    out
 }
 
 /// The rules' triples corrected by the scene model: a rule triple whose pair the model finds
@@ -252,25 +248,22 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
         return rules;
     }
     let model = model();
-    let pairs = pair_features(t, places, &rules, ms);
-    let scored: Vec<(usize, usize, f32)> = pairs.pairs.iter().map(|(v, pi, f)| (*v, *pi, model.probability(f))).collect();
+    let scored: Vec<(usize, usize, f32)> = pair_features(t, places, &rules, ms).iter().map(|(v, pi, f)| (*v, *pi, model.probability(f))).collect();
     let prob = |v: usize, pi: usize| scored.iter().find(|s| s.0 == v && s.1 == pi).map_or(0.0, |s| s.2);
-    let words_of = |d: &TripleDraft| (0..t.low.len()).filter(|&w| d.action.start <= t.words[w].start && t.words[w].end <= d.action.end).collect::<Vec<_>>();
-    let place_of = |d: &TripleDraft| places.iter().position(|&(mi, _)| ms[mi].start == d.place.start && ms[mi].end == d.place.end);
     let mut out: Vec<TripleDraft> = rules
         .into_iter()
         .filter(|d| {
             // Kept when any word of its action is a predicate the model finds at this place; a rule
             // triple on no predicate (a light verb's noun, say) is kept as it is.
-            let Some(pi) = place_of(d) else { return true };
-            let ws: Vec<usize> = words_of(d).into_iter().filter(|&w| is_predicate(t, w)).collect();
+            let Some(pi) = place_of(places, ms, d) else { return true };
+            let ws: Vec<usize> = (0..t.low.len()).filter(|&w| in_action(t, d, w) && is_predicate(t, w)).collect();
             ws.is_empty() || ws.iter().any(|&w| prob(w, pi) >= model.keep_threshold)
         })
         .collect();
     let mut preds: Vec<usize> = scored.iter().map(|s| s.0).collect();
     preds.dedup();
     for v in preds {
-        if out.iter().any(|d| d.action.start <= t.words[v].start && t.words[v].end <= d.action.end) {
+        if out.iter().any(|d| in_action(t, d, v)) {
             continue;
         }
         // Verbs only (event nouns take their places by rule), of the kinds train events are made of.
@@ -310,7 +303,6 @@ pub fn scene_pairs(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<Sce
     let rules = super::tree::rule_triples(&t, &ms, &places);
     let model = model();
     pair_features(&t, &places, &rules, &ms)
-        .pairs
         .into_iter()
         .map(|(v, pi, features)| {
             let m = ms[places[pi].0];
