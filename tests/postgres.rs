@@ -9,10 +9,8 @@ mod common;
 use common::{corpus_inputs, kill_when, long_corpus, ok, records, s, usage_error};
 use postgres::types::Type;
 use postgres::{Client, NoTls};
-use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// The test server's URL. No server fails the test, unless `TRIPLEX_ALLOW_MISSING_POSTGRES=1`
 /// says this machine has none (then the test says so and stops); in CI (`CI=true`) never.
@@ -69,7 +67,7 @@ impl TestDb {
     }
 
     /// Every row of a table as JSON objects keyed by column, sorted, without `processed_at`;
-    /// booleans as 0/1 and `meta` parsed, as [`sqlite_dump`] gives them.
+    /// booleans as 0/1 and `meta` parsed, as [`common::sqlite_table`] gives SQLite's.
     fn dump(&self, table: &str) -> Vec<Value> {
         let mut rows: Vec<Value> = self
             .client()
@@ -114,36 +112,6 @@ impl Drop for TestDb {
     }
 }
 
-/// A SQLite table as [`TestDb::dump`] gives a PostgreSQL one.
-fn sqlite_dump(db: &Path, table: &str) -> Vec<Value> {
-    let c = Connection::open(db).unwrap();
-    let mut stmt = c.prepare(&format!("SELECT * FROM {table}")).unwrap();
-    let names: Vec<String> = stmt.column_names().map(String::from).collect();
-    let mut rows: Vec<Value> = stmt
-        .query_map([], |r| {
-            let mut m = Map::new();
-            for (i, n) in names.iter().enumerate() {
-                let v = match r.get_ref(i)? {
-                    rusqlite::types::ValueRef::Null => Value::Null,
-                    rusqlite::types::ValueRef::Integer(x) => json!(x),
-                    rusqlite::types::ValueRef::Real(x) => json!(x),
-                    rusqlite::types::ValueRef::Text(t) if n == "meta" => serde_json::from_slice(t).unwrap(),
-                    rusqlite::types::ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
-                    rusqlite::types::ValueRef::Blob(_) => json!("<blob>"),
-                };
-                if n != "processed_at" {
-                    m.insert(n.clone(), v);
-                }
-            }
-            Ok(Value::Object(m))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    rows.sort_by_key(|v| v.to_string());
-    rows
-}
-
 #[test]
 fn postgres_holds_what_sqlite_holds_and_reruns_are_idempotent() {
     let Some(server) = server() else { return };
@@ -161,7 +129,7 @@ fn postgres_holds_what_sqlite_holds_and_reruns_are_idempotent() {
     let ids: BTreeSet<&str> = recs.iter().map(|r| r.id.as_str()).collect();
     let tables = db.tables();
     for (t, rows) in ["documents", "entities", "triples"].iter().zip(&tables) {
-        assert_eq!(*rows, sqlite_dump(&lite, t), "table {t}");
+        assert_eq!(*rows, common::sqlite_table(&lite, t, &["meta"]), "table {t}");
     }
     assert_eq!(tables[0].len(), ids.len());
     assert_eq!(tables[1].len(), recs.iter().map(|r| r.entities.len()).sum::<usize>());

@@ -1,6 +1,8 @@
 //! End-to-end tests of the outputs: SQLite vs JSONL, flat exports, idempotent re-runs, SIGKILL + `--resume`.
 
-use rusqlite::Connection;
+mod common;
+
+use common::long_corpus;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,6 +11,11 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use triplex_core::record::{Record, Status};
 use triplex_core::sink::{ENTITY_COLUMNS, EntityRow, TRIPLE_COLUMNS, TripleRow};
+
+/// Every row of a SQLite table, as [`common::sqlite_table`] gives it.
+fn dump(db: &Path, table: &str) -> Vec<Value> {
+    common::sqlite_table(db, table, &[])
+}
 
 fn triplex(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_triplex"));
@@ -52,35 +59,6 @@ fn corpus(dir: &Path) -> Vec<PathBuf> {
     let bad = dir.join("latin1.txt");
     fs::write(&bad, b"caf\xe9 in Gao").unwrap();
     vec![jsonl, bad]
-}
-
-/// Every row of a table as JSON objects keyed by column, sorted, without `processed_at`.
-fn dump(db: &Path, table: &str) -> Vec<Value> {
-    let c = Connection::open(db).unwrap();
-    let mut stmt = c.prepare(&format!("SELECT * FROM {table}")).unwrap();
-    let names: Vec<String> = stmt.column_names().map(String::from).collect();
-    let mut rows: Vec<Value> = stmt
-        .query_map([], |r| {
-            let mut m = Map::new();
-            for (i, n) in names.iter().enumerate() {
-                let v = match r.get_ref(i)? {
-                    rusqlite::types::ValueRef::Null => Value::Null,
-                    rusqlite::types::ValueRef::Integer(x) => json!(x),
-                    rusqlite::types::ValueRef::Real(x) => json!(x),
-                    rusqlite::types::ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
-                    rusqlite::types::ValueRef::Blob(_) => json!("<blob>"),
-                };
-                if n != "processed_at" {
-                    m.insert(n.clone(), v);
-                }
-            }
-            Ok(Value::Object(m))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    rows.sort_by_key(|v| v.to_string());
-    rows
 }
 
 /// A flat row as the database stores it (booleans as 0/1), keyed by column.
@@ -217,29 +195,6 @@ fn bad_flag_combinations_are_usage_errors() {
         let out = triplex(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
-}
-
-/// ~200 short documents, with a few bad lines, long enough a run to be killed mid-way.
-fn long_corpus(dir: &Path) -> PathBuf {
-    let sentences = [
-        "The Malian army left Gao on Monday.",
-        "Rebels attacked a convoy near Kidal.",
-        "French troops arrived in Timbuktu on Sunday.",
-        "The United Nations mission withdrew from Anefis.",
-        "Wagner fighters moved towards Tessalit.",
-        "The president travelled to Bamako after the talks.",
-    ];
-    let mut lines = Vec::new();
-    for i in 0..200 {
-        let text: Vec<&str> = (0..5).map(|k| sentences[(i * 7 + k * 5) % sentences.len()]).collect();
-        lines.push(json!({"id": format!("doc-{i:03}"), "title": format!("Story {i}"), "text": text.join(" ")}).to_string());
-        if i % 50 == 25 {
-            lines.push("{not json".into());
-        }
-    }
-    let p = dir.join("long.jsonl");
-    fs::write(&p, lines.join("\n") + "\n").unwrap();
-    p
 }
 
 fn count_lines(p: &Path) -> usize {

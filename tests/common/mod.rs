@@ -1,8 +1,10 @@
-//! Helpers of the PostgreSQL and Parquet tests: running `triplex extract`, the inputs, killing a run mid-way.
+//! Helpers of the sink tests (SQLite, PostgreSQL, Parquet): running `triplex extract`, the inputs,
+//! killing a run mid-way, reading a SQLite table back.
 // Each test binary uses a part of these.
 #![allow(dead_code)]
 
-use serde_json::json;
+use rusqlite::Connection;
+use serde_json::{Map, Value, json};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -87,4 +89,35 @@ pub fn kill_when(args: &[&str], mut done: impl FnMut() -> bool) {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+}
+
+/// Every row of a SQLite table as JSON objects keyed by column, sorted, without `processed_at`;
+/// the text of `json_columns` parsed as JSON.
+pub fn sqlite_table(db: &Path, table: &str, json_columns: &[&str]) -> Vec<Value> {
+    let c = Connection::open(db).unwrap();
+    let mut stmt = c.prepare(&format!("SELECT * FROM {table}")).unwrap();
+    let names: Vec<String> = stmt.column_names().map(String::from).collect();
+    let mut rows: Vec<Value> = stmt
+        .query_map([], |r| {
+            let mut m = Map::new();
+            for (i, n) in names.iter().enumerate() {
+                let v = match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(x) => json!(x),
+                    rusqlite::types::ValueRef::Real(x) => json!(x),
+                    rusqlite::types::ValueRef::Text(t) if json_columns.contains(&n.as_str()) => serde_json::from_slice(t).unwrap(),
+                    rusqlite::types::ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                    rusqlite::types::ValueRef::Blob(_) => json!("<blob>"),
+                };
+                if n != "processed_at" {
+                    m.insert(n.clone(), v);
+                }
+            }
+            Ok(Value::Object(m))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort_by_key(|v| v.to_string());
+    rows
 }
