@@ -2,8 +2,8 @@
 //! and `.txt` files must give one record per document, in order, with exact offsets, and never panic.
 
 use crate::pipeline::{Pipeline, PipelineConfig, run};
-use crate::test_support::{sample_conll, sample_conllu, tiny_base, tiny_ner_options};
-use crate::train::{Silent, SyntaxTrainOptions, train_ner, train_syntax};
+use crate::test_support::{tiny_ner, tiny_syntax_options};
+use crate::train::{Silent, SyntaxTrainOptions, train_syntax};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::io::Cursor;
@@ -14,38 +14,10 @@ use triplex_core::record::{Record, Status};
 /// A tiny NER model with syntax heads (a few epochs: what it predicts does not matter here, only
 /// that every stage runs).
 fn tiny_model(dir: &Path) -> PathBuf {
-    let base = dir.join("base");
-    std::fs::create_dir(&base).unwrap();
-    tiny_base(&base);
-    let conll = dir.join("ner.conll");
-    sample_conll(&conll);
-    let ner = dir.join("ner");
-    train_ner(&tiny_ner_options(&conll, &base, &ner, 1), &Silent).unwrap();
-    let tb = dir.join("tb.conllu");
-    sample_conllu(&tb);
-    let out = dir.join("model");
-    let opts = SyntaxTrainOptions {
-        train: tb.clone(),
-        dev: tb,
-        model: ner,
-        out: out.clone(),
-        epochs: 2,
-        lr: 1e-2,
-        branch_lr_factor: 0.5,
-        seed: 3,
-        batch_size: 4,
-        dropout: 0.0,
-        shared_layers: None,
-        arc_dim: 8,
-        rel_dim: 4,
-        branch_intermediate: None,
-        max_steps: 0,
-        resume: false,
-        stop_after_epochs: 0,
-        model_name: Some("tiny-fuzz".into()),
-    };
+    let ner = tiny_ner(dir, 1);
+    let opts = SyntaxTrainOptions { out: dir.join("model"), epochs: 2, arc_dim: 8, rel_dim: 4, model_name: Some("tiny-fuzz".into()), ..tiny_syntax_options(dir, &ner) };
     train_syntax(&opts, &Silent).unwrap();
-    out
+    opts.out
 }
 
 const WORDS: &[&str] = &[

@@ -75,6 +75,45 @@ pub fn sample_conllu(path: &Path) {
     std::fs::write(path, format!("{a}{b}").repeat(6)).unwrap();
 }
 
+/// A tiny trained NER model in `dir/ner` (`epochs` over [`sample_conll`], from [`tiny_base`]), and
+/// a tiny treebank at `dir/tb.conllu`.
+pub fn tiny_ner(dir: &Path, epochs: usize) -> PathBuf {
+    let base = dir.join("base");
+    std::fs::create_dir(&base).unwrap();
+    tiny_base(&base);
+    let conll = dir.join("ner.conll");
+    sample_conll(&conll);
+    let ner = dir.join("ner");
+    crate::train::train_ner(&tiny_ner_options(&conll, &base, &ner, epochs), &crate::train::Silent).unwrap();
+    sample_conllu(&dir.join("tb.conllu"));
+    ner
+}
+
+/// Syntax training settings for the tiny model: the heads on `ner`, trained on `dir/tb.conllu`
+/// (see [`tiny_ner`]) into `dir/syntax`.
+pub fn tiny_syntax_options(dir: &Path, ner: &Path) -> crate::train::SyntaxTrainOptions {
+    crate::train::SyntaxTrainOptions {
+        train: dir.join("tb.conllu"),
+        dev: dir.join("tb.conllu"),
+        model: ner.to_path_buf(),
+        out: dir.join("syntax"),
+        epochs: 25,
+        lr: 1e-2,
+        branch_lr_factor: 0.5,
+        seed: 3,
+        batch_size: 4,
+        dropout: 0.0,
+        shared_layers: None,
+        arc_dim: 16,
+        rel_dim: 8,
+        branch_intermediate: None,
+        max_steps: 0,
+        resume: false,
+        stop_after_epochs: 0,
+        model_name: Some("tiny-syntax".into()),
+    }
+}
+
 /// NER training settings for the tiny model: `epochs` over `data` (train and dev), from `base` into `out`.
 pub fn tiny_ner_options(data: &Path, base: &Path, out: &Path, epochs: usize) -> TrainOptions {
     TrainOptions {

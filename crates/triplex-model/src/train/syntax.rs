@@ -386,51 +386,15 @@ pub fn train_syntax(opts: &SyntaxTrainOptions, progress: &dyn Progress) -> Resul
 mod tests {
     use super::*;
     use crate::model::TokenTagger;
-    use crate::test_support::{assert_every_var_has_a_gradient, sample_conll, sample_conllu, tiny_base, tiny_ner_options};
+    use crate::test_support::{assert_every_var_has_a_gradient, tiny_ner, tiny_ner_options, tiny_syntax_options};
     use crate::train::Silent;
     use crate::train::ner::train_ner;
     use crate::treebank::parse_treebank;
 
-    /// A tiny trained NER model in `dir/ner`, and a tiny treebank at `dir/tb.conllu`.
-    fn tiny_ner(dir: &Path) -> PathBuf {
-        let base = dir.join("base");
-        std::fs::create_dir(&base).unwrap();
-        tiny_base(&base);
-        let conll = dir.join("ner.conll");
-        sample_conll(&conll);
-        let ner = dir.join("ner");
-        train_ner(&tiny_ner_options(&conll, &base, &ner, 3), &Silent).unwrap();
-        sample_conllu(&dir.join("tb.conllu"));
-        ner
-    }
-
-    fn options(dir: &Path, ner: &Path) -> SyntaxTrainOptions {
-        SyntaxTrainOptions {
-            train: dir.join("tb.conllu"),
-            dev: dir.join("tb.conllu"),
-            model: ner.to_path_buf(),
-            out: dir.join("syntax"),
-            epochs: 25,
-            lr: 1e-2,
-            branch_lr_factor: 0.5,
-            seed: 3,
-            batch_size: 4,
-            dropout: 0.0,
-            shared_layers: None,
-            arc_dim: 16,
-            rel_dim: 8,
-            branch_intermediate: None,
-            max_steps: 0,
-            resume: false,
-            stop_after_epochs: 0,
-            model_name: Some("tiny-syntax".into()),
-        }
-    }
-
     #[test]
     fn every_syntax_weight_gets_a_gradient() {
         let dir = tempfile::tempdir().unwrap();
-        let ner = tiny_ner(dir.path());
+        let ner = tiny_ner(dir.path(), 3);
         let model = BertTagger::load_dir(&ner).unwrap();
         let pieces = WordPieces::from_file(&ner.join("tokenizer.json")).unwrap();
         let sents = read_conllu(&dir.path().join("tb.conllu")).unwrap();
@@ -458,8 +422,8 @@ mod tests {
     #[test]
     fn syntax_heads_learn_a_treebank_and_leave_entities_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let ner = tiny_ner(dir.path());
-        let opts = options(dir.path(), &ner);
+        let ner = tiny_ner(dir.path(), 3);
+        let opts = tiny_syntax_options(dir.path(), &ner);
         let s = train_syntax(&opts, &Silent).unwrap();
         assert!(s.last_loss < s.first_loss * 0.3, "loss {} -> {}", s.first_loss, s.last_loss);
         assert!(s.best_dev > 0.9, "dev LAS {}", s.best_dev);
