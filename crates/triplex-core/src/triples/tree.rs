@@ -599,26 +599,10 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
     out
 }
 
-/// The triple of predicate `v` (a verb, or an event noun) placed at mention `mi` by a link the
-/// place rules did not read: the clause's actor, object, time and reporter, or the noun's doer.
+/// The triple of verb `v` placed at mention `mi` by a link the place rules did not read (a linked
+/// clause, or the scene model): the clause's actor, object, time and reporter.
 pub(super) fn scene_triple(t: &Tree, ms: &[&Mention], v: usize, mi: usize, relation: PlaceRelation, confidence: f32) -> TripleDraft {
     let m = ms[mi];
-    if !t.is_verb(v) {
-        return TripleDraft {
-            actor: noun_doer(t, ms, v, mi),
-            nominal: true,
-            action: t.span(v, v),
-            lemma: Some(t.low[v].clone()),
-            place: m.start..m.end,
-            relation,
-            qualifier: None,
-            negated: false,
-            object: None,
-            time: time_of(t, v),
-            attributed_to: None,
-            score: m.score * confidence,
-        };
-    }
     let mut climbed = Vec::new();
     let subj = subject(t, v, &mut climbed).filter(|&s| t.mention[s] != Some(mi));
     let doer = subj.filter(|&s| is_actor(t, s) && !has(DESCRIPTORS, &t.low[s]));
