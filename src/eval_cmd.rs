@@ -10,9 +10,9 @@ use triplex_core::eval::{errors, read_jsonl, render_errors, render_table, score_
 use triplex_core::events::{read_event_gold, score_events};
 use triplex_core::reader::Document;
 use triplex_core::record::Record;
-use triplex_core::resolve_conll_tags;
+use triplex_core::{Gazetteer, resolve_conll_tags};
 use triplex_model::parse_treebank;
-use triplex_model::predict_tags;
+use triplex_model::predict_scored_tags;
 use triplex_model::{Pipeline, run};
 
 #[derive(Args)]
@@ -45,7 +45,7 @@ pub struct EvalArgs {
     #[arg(long)]
     predictions: Option<PathBuf>,
     /// With --conll: score the tags after the pipeline's document-level mention clean-up
-    /// (`src/mentions.rs`), per -DOCSTART- document, instead of the model's alone.
+    /// (`mentions.rs`: cues, then the gazetteer's places), per -DOCSTART- document, instead of the model's alone.
     #[arg(long, requires = "conll")]
     documents: bool,
     /// Model directory (found as for `extract` when not given).
@@ -126,9 +126,12 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
     } else if let Some(path) = &a.conll {
         let sents = read_conll(path)?;
         let pipeline = Pipeline::load(&config)?;
-        let mut pred = predict_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;
+        let scored = predict_scored_tags(pipeline.tagger_model(), pipeline.word_pieces(), &sents, a.batch_size)?;
+        let mut pred: Vec<Vec<String>> = scored.iter().map(|s| s.iter().map(|(tag, _)| tag.clone()).collect()).collect();
         if a.documents {
-            pred = resolve_conll_tags(&sents, &pred);
+            let probs: Vec<Vec<f32>> = scored.iter().map(|s| s.iter().map(|(_, p)| *p).collect()).collect();
+            let gazetteer = Gazetteer::embedded();
+            pred = resolve_conll_tags(&sents, &pred, &probs, Some(&|name| gazetteer.knows_place(name)));
         }
         let gold: Vec<Vec<String>> = sents.iter().map(|s| to_iob2(&s.tags)).collect();
         if let Some(out) = &a.predictions {

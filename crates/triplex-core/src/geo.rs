@@ -183,6 +183,11 @@ impl Gazetteer {
         self.places.is_empty()
     }
 
+    /// Whether the gazetteer holds a place of this name (a populated place, region, country or continent).
+    pub fn knows_place(&self, name: &str) -> bool {
+        !self.lookup(name).is_empty()
+    }
+
     /// The entries a name may mean; an all-capital name ("US", "KPA") only capital-written ones.
     fn lookup(&self, name: &str) -> Vec<Naming> {
         let entries = self.by_name.get(name_key(name).as_str()).map_or(&[][..], Vec::as_slice);
@@ -395,6 +400,13 @@ mod tests {
         assert_eq!(g[0].as_ref().unwrap().admin1.as_deref(), Some("Kidal"));
         assert!(g[2].is_none());
         assert_eq!(g[3].as_ref().unwrap().feature_code, "PCLI");
+    }
+
+    #[test]
+    fn the_gazetteer_knows_places_by_name() {
+        let g = Gazetteer::embedded();
+        assert!(g.knows_place("Jenin") && g.knows_place("Hebron") && g.knows_place("the Netherlands") && g.knows_place("Ménaka"));
+        assert!(!g.knows_place("Anefis") && !g.knows_place("Reuters"));
     }
 
     #[test]

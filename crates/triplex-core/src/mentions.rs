@@ -45,6 +45,13 @@ const ORG_BEFORE: &[&str] = &["company", "group", "firm", "agency", "party", "mi
 /// Score of a mention whose label came from a cue rather than from the model.
 const RELABELLED_SCORE: f32 = 0.5;
 
+/// Words right before a name that put it in a place slot ("in X", "from X"), for the gazetteer check.
+const PLACE_SLOT_BEFORE: &[&str] = &["in", "at", "near", "from", "outside", "inside", "around", "into", "towards", "toward", "across", "via"];
+/// Nouns after "X's" that make X a place ("X's outskirts").
+const PLACE_SLOT_AFTER_POSSESSIVE: &[&str] = &["outskirts", "suburbs", "streets", "centre", "center", "airport", "port"];
+/// A PER or ORG mention the model scored below this may become a place by the gazetteer.
+pub const GAZETTEER_RELABEL_BELOW: f32 = 0.8;
+
 /// Whether every letter is a lower-case one (caseless scripts such as CJK never are).
 pub fn is_lowercase_only(s: &str) -> bool {
     s.chars().any(char::is_lowercase) && !s.chars().any(|c| c.is_alphabetic() && !c.is_lowercase())
@@ -93,9 +100,44 @@ pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
     mentions
 }
 
-/// Applies [`resolve_mentions`] to predicted IOB2 tags of CoNLL sentences, one document
-/// (`-DOCSTART-` section) at a time, on the text of its tokens joined by spaces.
-pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>]) -> Vec<Vec<String>> {
+/// Whether the words around a mention put it in a place slot: "in/at/near/from … X", "X's outskirts".
+fn in_place_slot(text: &str, m: &Mention) -> bool {
+    let mut from = m.start.saturating_sub(30);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..m.start];
+    let mut to = (m.end + 30).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let after = &text[m.end..to];
+    // "X's outskirts" (and "X 's outskirts", as CoNLL tokens joined by spaces write it) is a
+    // place slot; any other "X's" makes X a possessor ("in Anderson's apartment"), never one.
+    if let Some(rest) = ["'s", "’s"].iter().find_map(|p| after.trim_start().strip_prefix(p)) {
+        return split_words(rest).first().is_some_and(|r| PLACE_SLOT_AFTER_POSSESSIVE.contains(&rest[r.clone()].to_lowercase().as_str()));
+    }
+    let prev = split_words(before).last().map(|r| before[r.clone()].to_lowercase());
+    prev.is_some_and(|w| PLACE_SLOT_BEFORE.contains(&w.as_str()))
+}
+
+/// The gazetteer's help to NER: a PER or ORG mention the model was unsure of
+/// ([`GAZETTEER_RELABEL_BELOW`]), whose name `is_place` knows as a populated place, country or
+/// region, and that stands in a place slot ("in X", "from X", "X's outskirts"), becomes LOC.
+pub fn gazetteer_places(text: &str, mentions: &mut [Mention], is_place: &dyn Fn(&str) -> bool) {
+    for m in mentions.iter_mut() {
+        if (m.label == "PER" || m.label == "ORG") && m.score < GAZETTEER_RELABEL_BELOW && in_place_slot(text, m) && is_place(&text[m.start..m.end]) {
+            m.label = "LOC".to_string();
+            m.score = RELABELLED_SCORE;
+        }
+    }
+}
+
+/// Applies [`resolve_mentions`] (then [`gazetteer_places`] when `is_place` is given) to predicted
+/// IOB2 tags of CoNLL sentences and their word probabilities, one document (`-DOCSTART-` section)
+/// at a time, on the text of its tokens joined by spaces; a mention's score is its words' mean
+/// probability, as in the pipeline.
+pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>], probs: &[Vec<f32>], is_place: Option<&dyn Fn(&str) -> bool>) -> Vec<Vec<String>> {
     let mut out = Vec::with_capacity(sents.len());
     let mut first = 0;
     while first < sents.len() {
@@ -117,12 +159,16 @@ pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>]) -> Vec<
             );
         }
         let mut mentions = Vec::new();
-        for (offs, tags) in offsets.iter().zip(&pred[first..last]) {
+        for ((offs, tags), probs) in offsets.iter().zip(&pred[first..last]).zip(&probs[first..last]) {
             for (label, a, b) in chunks(tags) {
-                mentions.push(Mention { start: offs[a].0, end: offs[b - 1].1, label, score: 0.9 });
+                let score = probs[a..b].iter().sum::<f32>() / (b - a) as f32;
+                mentions.push(Mention { start: offs[a].0, end: offs[b - 1].1, label, score });
             }
         }
-        let mentions = resolve_mentions(&text, mentions);
+        let mut mentions = resolve_mentions(&text, mentions);
+        if let Some(is_place) = is_place {
+            gazetteer_places(&text, &mut mentions, is_place);
+        }
         for offs in &offsets {
             let mut tags = vec!["O".to_string(); offs.len()];
             for m in &mentions {
@@ -157,7 +203,8 @@ mod tests {
         let sents = vec![sent(&["Troops", "reached", "the", "town", "of", "Tessit"], 0), sent(&["Tessit", "is", "calm"], 0), sent(&["Tessit", "said"], 1)];
         let tags = |t: &[&str]| t.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         let pred = vec![tags(&["O", "O", "O", "O", "O", "B-PER"]), tags(&["B-PER", "O", "O"]), tags(&["B-PER", "O"])];
-        let out = resolve_conll_tags(&sents, &pred);
+        let probs: Vec<Vec<f32>> = pred.iter().map(|t| vec![0.9; t.len()]).collect();
+        let out = resolve_conll_tags(&sents, &pred, &probs, None);
         // The cue in document 0 makes both its mentions LOC; document 1 keeps its own label.
         assert_eq!(out, vec![tags(&["O", "O", "O", "O", "O", "B-LOC"]), tags(&["B-LOC", "O", "O"]), tags(&["B-PER", "O"])]);
     }
@@ -193,5 +240,24 @@ mod tests {
         let t = "Jordan won. Jordan lost.";
         let out = resolve_mentions(t, vec![m(t, 0, "Jordan", "PER", 0.6), m(t, 1, "Jordan", "LOC", 0.9)]);
         assert_eq!(labels(t, &out), [("Jordan", "PER"), ("Jordan", "LOC")].map(|(a, b)| (a.to_string(), b.to_string())));
+    }
+
+    #[test]
+    fn unsure_names_in_place_slots_that_the_gazetteer_knows_become_places() {
+        let t = "Two men were shot in Jenin. Police in Hebron's outskirts and troops from Goma came. Smith met Jenin in Anderson's flat in Hebron.";
+        let known = |name: &str| ["Jenin", "Hebron", "Goma", "Anderson"].contains(&name);
+        let mut ms = vec![
+            m(t, 0, "Jenin", "PER", 0.7),    // "in X", unsure, known: a place
+            m(t, 0, "Hebron", "ORG", 0.6),   // "X's outskirts"
+            m(t, 0, "Goma", "PER", 0.95),    // the model is sure: kept
+            m(t, 0, "Smith", "PER", 0.5),    // no slot, unknown
+            m(t, 1, "Jenin", "PER", 0.5),    // no slot ("met X")
+            m(t, 0, "Anderson", "PER", 0.5), // "in X's flat": a possessor
+            m(t, 1, "Hebron", "MISC", 0.5),  // MISC is left to the model
+        ];
+        gazetteer_places(t, &mut ms, &known);
+        let got: Vec<&str> = ms.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(got, ["LOC", "LOC", "PER", "PER", "PER", "PER", "MISC"]);
+        assert_eq!(ms[0].score, RELABELLED_SCORE);
     }
 }

@@ -18,7 +18,7 @@ mod treebank;
 pub use locate::{MODEL_FILES, ModelCandidate, ModelNotFound, beside_executable, is_model_dir, locate_model, model_name_in};
 pub use model::bert::{BertTagger, Isa, KernelPath, WeightFormat};
 pub use model::{PieceSeq, TokenTagger};
-pub use ner::{Tagger, predict_tags};
+pub use ner::{Tagger, predict_scored_tags, predict_tags};
 pub use pipeline::{Pipeline, PipelineConfig, StageTimes, Totals, run};
 pub use tokenize::WordPieces;
 pub use treebank::parse_treebank;

@@ -183,13 +183,18 @@ impl<'m> Tagger<'m> {
 
 /// Predicted IOB2 tags for the given tokens.
 pub fn predict_tags(model: &dyn TokenTagger, pieces: &WordPieces, sents: &[triplex_core::conll::ConllSentence], batch_size: usize) -> Result<Vec<Vec<String>>> {
+    Ok(predict_scored_tags(model, pieces, sents, batch_size)?.into_iter().map(|s| s.into_iter().map(|(tag, _)| tag).collect()).collect())
+}
+
+/// [`predict_tags`] with each word's probability of its tag.
+pub fn predict_scored_tags(model: &dyn TokenTagger, pieces: &WordPieces, sents: &[triplex_core::conll::ConllSentence], batch_size: usize) -> Result<Vec<Vec<(String, f32)>>> {
     let tagger = Tagger::new(model, pieces, batch_size);
     let labels = model.labels();
     let mut out = Vec::with_capacity(sents.len());
     for chunk in sents.chunks(512) {
         let words: Vec<Vec<&str>> = chunk.iter().map(|s| s.tokens.iter().map(String::as_str).collect()).collect();
         for tags in tagger.tag(&words)? {
-            out.push(tags.iter().map(|t| labels[t.label].clone()).collect());
+            out.push(tags.iter().map(|t| (labels[t.label].clone(), t.prob)).collect());
         }
     }
     Ok(out)

@@ -16,11 +16,11 @@ use triplex_core::conllu::{self, Token};
 use triplex_core::merge_actor_phrases;
 use triplex_core::reader::Document;
 use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
-use triplex_core::resolve_mentions;
 use triplex_core::split_words;
 use triplex_core::{ActorDictionary, Gazetteer, resolve_actors};
 use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 use triplex_core::{ParsedWords, extract_triples};
+use triplex_core::{gazetteer_places, resolve_mentions};
 
 /// Running totals for the end-of-run summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -257,7 +257,7 @@ impl Pipeline {
                     (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
                         let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
-                        let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.emit_conllu);
+                        let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu);
                         let idx = CharIndex::new(&text);
                         let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
                         resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
@@ -359,6 +359,7 @@ fn build_record(
     tags: &[Vec<WordTag>],
     parses: &[Option<Parse>],
     tagger: &Tagger,
+    gazetteer: &Gazetteer,
     conllu: bool,
 ) -> Record {
     let mut mentions = Vec::new();
@@ -367,7 +368,9 @@ fn build_record(
             mentions.push(Mention { start: words[span.start].start, end: words[span.end - 1].end, label: span.label, score: span.score });
         }
     }
-    let mentions = merge_actor_phrases(text, resolve_mentions(text, mentions));
+    let mut mentions = resolve_mentions(text, mentions);
+    gazetteer_places(text, &mut mentions, &|name| gazetteer.knows_place(name));
+    let mentions = merge_actor_phrases(text, mentions);
     let idx = CharIndex::new(text);
     let entities = mentions
         .iter()
