@@ -1,20 +1,43 @@
-//! Actor resolution precision and recall on the labelled pronouns and definite descriptions of
-//! corpus/ (tests/fixtures/actors/corpus-resolution.tsv).
+//! Actor resolution precision and recall on labelled pronouns and definite descriptions:
+//! corpus/ (tests/fixtures/actors/corpus-resolution.tsv, mentions the shipped model gave as triple
+//! actors) and the gold fixtures (fixtures-resolution.tsv, every gold triple actor and reporter that
+//! is a pronoun or a definite description; heldout/ rows reported apart).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use triplex_core::reader::{ReaderOptions, open_inputs};
 use triplex_core::record::Span;
 use triplex_model::{Pipeline, PipelineConfig};
 
-#[test]
-fn resolution_is_precise_on_the_corpus() {
+/// Counts of one fixture (or part of one) against the pipeline's output.
+#[derive(Debug, Default)]
+struct ResolutionScores {
+    /// Mentions the pipeline resolved, and of them those resolved to a gold antecedent.
+    resolved: usize,
+    right: usize,
+    /// Labelled mentions that have an antecedent.
+    with_antecedent: usize,
+    /// Labelled mentions in all, and those the pipeline gave no actor or reporter span for.
+    rows: usize,
+    missing: usize,
+}
+
+impl ResolutionScores {
+    fn precision(&self) -> f64 {
+        self.right as f64 / self.resolved.max(1) as f64
+    }
+    fn recall(&self) -> f64 {
+        self.right as f64 / self.with_antecedent.max(1) as f64
+    }
+}
+
+/// Each triple actor and reporter of the pipeline's records over `inputs`, by (document, start).
+fn actor_spans(inputs: &[PathBuf]) -> HashMap<(String, usize), Span> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let pipeline = Pipeline::load(&PipelineConfig::new(root.join("models/default")).unwrap()).unwrap();
-    let docs = open_inputs(&[root.join("corpus")], ReaderOptions::default()).unwrap().collect();
+    let docs = open_inputs(inputs, ReaderOptions::default()).unwrap().collect();
     let (records, _) = pipeline.process(docs);
-    // Each triple actor and reporter, by (document, start).
-    let mut spans: HashMap<(String, usize), Span> = HashMap::new();
+    let mut spans = HashMap::new();
     for r in &records {
         for t in &r.triples {
             for s in [&t.actor, &t.attributed_to].into_iter().flatten() {
@@ -22,31 +45,84 @@ fn resolution_is_precise_on_the_corpus() {
             }
         }
     }
-    let fixture = std::fs::read_to_string(root.join("tests/fixtures/actors/corpus-resolution.tsv")).unwrap();
-    let (mut resolved, mut right, mut with_antecedent, mut missing) = (0, 0, 0, 0);
+    spans
+}
+
+/// Scores the rows of the fixture `tsv` that `keep` selects (by document id).
+fn score(spans: &HashMap<(String, usize), Span>, tsv: &str, keep: &dyn Fn(&str) -> bool) -> ResolutionScores {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = std::fs::read_to_string(root.join("tests/fixtures/actors").join(tsv)).unwrap();
+    let mut s = ResolutionScores::default();
     let mut report = Vec::new();
     for line in fixture.lines().filter(|l| !l.starts_with('#')).skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
+        if !keep(f[0]) {
+            continue;
+        }
+        s.rows += 1;
         let gold: Vec<&str> = if f[3] == "none" { Vec::new() } else { f[3].split('|').collect() };
-        with_antecedent += usize::from(!gold.is_empty());
+        s.with_antecedent += usize::from(!gold.is_empty());
         let Some(span) = spans.get(&(f[0].to_string(), f[1].parse().unwrap())).filter(|s| s.text == f[2]) else {
-            missing += 1;
+            s.missing += 1;
             continue;
         };
         if let Some(r) = &span.resolved {
-            resolved += 1;
+            s.resolved += 1;
             let ok = gold.iter().any(|g| g.eq_ignore_ascii_case(&r.text));
-            right += usize::from(ok);
+            s.right += usize::from(ok);
             report.push(format!("{} {} {:?} -> {:?} {}", f[0], f[1], f[2], r.text, if ok { "right" } else { "WRONG" }));
         }
     }
-    let precision = right as f64 / resolved.max(1) as f64;
-    let recall = right as f64 / with_antecedent as f64;
     eprintln!(
-        "resolution: {right}/{resolved} resolved right (precision {precision:.2}), recall {recall:.2} of {with_antecedent} with an antecedent; {missing} rows not predicted\n{}",
+        "resolution {tsv}: {}/{} resolved right (precision {:.2}), recall {:.2} of {} with an antecedent ({} rows, {} not predicted as actor or reporter)\n{}",
+        s.right,
+        s.resolved,
+        s.precision(),
+        s.recall(),
+        s.with_antecedent,
+        s.rows,
+        s.missing,
         report.join("\n")
     );
-    assert!(missing <= 3, "the fixture no longer matches the corpus output ({missing} rows missing)");
-    assert!(precision >= 0.90, "precision {precision:.2}");
-    assert!(recall >= 0.45, "recall {recall:.2}");
+    s
+}
+
+#[test]
+fn resolution_is_precise_on_the_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = score(&actor_spans(&[root.join("corpus")]), "corpus-resolution.tsv", &|_| true);
+    assert!(s.missing <= 3, "the fixture no longer matches the corpus output: {s:?}");
+    assert!(s.precision() >= 0.90, "precision {:.2}", s.precision());
+    assert!(s.recall() >= 0.45, "recall {:.2}", s.recall());
+}
+
+#[test]
+fn resolution_on_the_gold_actors_of_the_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("tests/fixtures");
+    let gold_files = |dir: &Path| -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".gold.jsonl")).collect();
+        files.sort();
+        files
+    };
+    let mut dev_inputs = gold_files(&fixtures);
+    dev_inputs.extend(gold_files(&fixtures.join("events")));
+    let held_inputs = gold_files(&fixtures.join("heldout"));
+    let ids = |files: &[PathBuf]| -> Vec<String> {
+        files
+            .iter()
+            .flat_map(|p| {
+                std::fs::read_to_string(p).unwrap().lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let (dev_ids, held_ids) = (ids(&dev_inputs), ids(&held_inputs));
+    let dev = score(&actor_spans(&dev_inputs), "fixtures-resolution.tsv", &|id| dev_ids.iter().any(|d| d == id));
+    let held_out = score(&actor_spans(&held_inputs), "fixtures-resolution.tsv", &|id| held_ids.iter().any(|h| h == id));
+    assert_eq!(dev.rows + held_out.rows, 69, "every row belongs to a fixture");
+    // Measured 2026-12-01 (shipped model, int8): development 6/8 resolved right, recall 0.26 of 23
+    // with an antecedent ("they" taken for the subject's group where the text means the object);
+    // held out 5/5, recall 0.45 of 11. Most misses are mentions the rules gave no triple for.
+    assert!(dev.precision() >= 0.75 && dev.recall() >= 0.20, "development {dev:?}");
+    assert!(held_out.precision() >= 0.80 && held_out.recall() >= 0.35, "held out {held_out:?}");
 }

@@ -80,21 +80,28 @@ struct Votes {
     regions: std::collections::HashSet<(String, String)>,
 }
 
+/// Words after a first-level region's name that say its kind ("Borno State"), as lookup keys.
+const REGION_KINDS: &[&str] = &[" governorate", " province", " state", " region", " prefecture", " oblast", " department"];
+/// Compass words that region names write both ways ("South Darfur", "Southern Darfur").
+const COMPASS_FORMS: &[(&str, &str)] = &[("south", "southern"), ("north", "northern"), ("east", "eastern"), ("west", "western"), ("central", "centre")];
+
 /// Whether a name is written in capitals ("UK", "U.S.", "KPA"), as codes and acronyms are.
 fn is_capitals(name: &str) -> bool {
     name.chars().any(char::is_alphabetic) && name.chars().all(|c| c.is_uppercase() || c == '.' || c == ' ' || c == '-')
 }
 
-/// The lookup key of a place name: lower case, curly apostrophes straightened, one space, no leading "the".
+/// The lookup key of a place name: lower case, apostrophes dropped and hyphens read as spaces
+/// (transliterations differ there: "Dara’a"/"Daraa", "Grand-Lahou"/"Grand Lahou"), one space, no
+/// leading "the".
 pub fn name_key(name: &str) -> String {
     let mut key = String::with_capacity(name.len());
-    for word in name.split_whitespace() {
+    for word in name.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()) {
         if !key.is_empty() {
             key.push(' ');
         }
         for c in word.chars() {
             match c {
-                '’' => key.push('\''),
+                '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | '`' => {}
                 c if c.is_ascii() => key.push(c.to_ascii_lowercase()),
                 c => key.extend(c.to_lowercase()),
             }
@@ -188,11 +195,40 @@ impl Gazetteer {
         !self.lookup(name).is_empty()
     }
 
-    /// The entries a name may mean; an all-capital name ("US", "KPA") only capital-written ones.
+    /// The entries a name may mean; an all-capital name ("US", "KPA") only capital-written ones,
+    /// unless it is a word of five letters or more that has none ("BEIRUT" in a dateline). Failing
+    /// that, a first-level region named with its kind ("Borno State", "Latakia Governorate"), or
+    /// with "South"/"Southern" and the like the other way ("South Darfur" for "Southern Darfur").
     fn lookup(&self, name: &str) -> Vec<Naming> {
-        let entries = self.by_name.get(name_key(name).as_str()).map_or(&[][..], Vec::as_slice);
-        let capitals = is_capitals(name);
-        entries.iter().copied().filter(|e| !capitals || e.capitals).collect()
+        let entries = |key: &str| self.by_name.get(key).map_or(&[][..], Vec::as_slice);
+        let key = name_key(name);
+        let found = entries(&key);
+        if is_capitals(name) {
+            let written: Vec<Naming> = found.iter().copied().filter(|e| e.capitals).collect();
+            if !written.is_empty() || name.contains('.') || name.chars().filter(|c| c.is_alphabetic()).count() < 5 {
+                return written;
+            }
+        }
+        if !found.is_empty() {
+            return found.to_vec();
+        }
+        let regions = |key: &str| -> Vec<Naming> { entries(key).iter().copied().filter(|e| self.place(e.place).kind == Kind::Region).collect() };
+        if let Some(base) = REGION_KINDS.iter().find_map(|kind| key.strip_suffix(kind)) {
+            return regions(base);
+        }
+        let (first, rest) = key.split_once(' ').unwrap_or((&key, ""));
+        match COMPASS_FORMS.iter().find_map(|&(a, b)| {
+            if first == a {
+                Some(b)
+            } else if first == b {
+                Some(a)
+            } else {
+                None
+            }
+        }) {
+            Some(other) if !rest.is_empty() => regions(&format!("{other} {rest}")),
+            _ => Vec::new(),
+        }
     }
 
     fn place(&self, i: u32) -> &Place {
@@ -407,6 +443,21 @@ mod tests {
         let g = Gazetteer::embedded();
         assert!(g.knows_place("Jenin") && g.knows_place("Hebron") && g.knows_place("the Netherlands") && g.knows_place("Ménaka"));
         assert!(!g.knows_place("Anefis") && !g.knows_place("Reuters"));
+    }
+
+    #[test]
+    fn names_are_read_through_spelling_and_kind_variants() {
+        let g = Gazetteer::embedded();
+        let id = |name: &str| geocoded(&[name])[0].as_ref().map(|g| (g.country_code.clone(), g.feature_code.clone()));
+        let sy_region = Some(("SY".to_string(), "ADM1".to_string()));
+        assert_eq!(id("BEIRUT"), Some(("LB".to_string(), "PPL".to_string())), "a dateline in capitals");
+        assert!(!g.knows_place("ISIS") && !g.knows_place("U.N."), "short capitals stay codes only");
+        assert_eq!(id("Latakia Governorate"), sy_region);
+        assert_eq!(id("Borno State"), Some(("NG".to_string(), "ADM1".to_string())));
+        assert_eq!(id("South Darfur"), Some(("SD".to_string(), "ADM1".to_string())));
+        assert_eq!(name_key("Dara’a"), name_key("Daraa"));
+        assert_eq!(name_key("Grand-Lahou"), name_key("Grand  Lahou"));
+        assert!(g.knows_place("Dara’a"));
     }
 
     #[test]
