@@ -46,7 +46,7 @@ pub fn version_line() -> String {
 
 /// A run's pipeline settings from its flags and these environment variables:
 /// `TRIPLEX_WEIGHTS` (`f32`, `i8`, `q8`, `i8:qkv,out,inter,down`; default int8 on every CPU),
-/// `TRIPLEX_KERNELS` (`portable`, `avx2`, `avx512` on x86-64, `portable`, `neon` on aarch64; default
+/// `TRIPLEX_KERNELS` (`portable`, `avx2`, `avx-vnni`, `avx512` on x86-64, `portable`, `neon` on aarch64; default
 /// the widest the CPU runs; an unsupported one is an error; int8 output is the same on each) and
 /// `TRIPLEX_I8_BLOCK` (int8 activation block length).
 pub fn pipeline_config(model: Option<PathBuf>, batch_size: usize, threads: Option<usize>) -> Result<PipelineConfig> {

@@ -147,7 +147,7 @@ fn ordered_matmul(isa: Isa, x: &[f32], w: &[f32], k: usize) -> Vec<f32> {
         KernelPath::Avx512 => unsafe { ordered_rows_avx512(x, w, o, k, n) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        KernelPath::Avx2 => unsafe { ordered_rows_avx2(x, w, o, k, n) },
+        KernelPath::Avx2 | KernelPath::AvxVnni => unsafe { ordered_rows_avx2(x, w, o, k, n) },
         _ => ordered_rows(x, w, o, k, n),
     });
     out
@@ -244,7 +244,7 @@ impl Norm {
             KernelPath::Avx512 => unsafe { self.residual_avx512(xs, ys, bias, h) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            KernelPath::Avx2 => unsafe { self.residual_avx2(xs, ys, bias, h) },
+            KernelPath::Avx2 | KernelPath::AvxVnni => unsafe { self.residual_avx2(xs, ys, bias, h) },
             _ => self.residual_rows(xs, ys, bias, h),
         }
     }
@@ -586,7 +586,7 @@ fn gelu_row(isa: Isa, x: &mut [f32], bias: &[f32]) {
         KernelPath::Avx512 => unsafe { gelu_row_avx512(x, bias) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        KernelPath::Avx2 => unsafe { gelu_row_avx2(x, bias) },
+        KernelPath::Avx2 | KernelPath::AvxVnni => unsafe { gelu_row_avx2(x, bias) },
         _ => gelu_row_generic(x, bias),
     }
 }
@@ -653,7 +653,7 @@ fn attention(isa: Isa, qkv: &[f32], bias: &[f32], spans: &[(usize, usize)], h: u
             KernelPath::Avx512 => unsafe { attend_avx512(rows, bias, out, t, h, heads, scale) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            KernelPath::Avx2 => unsafe { attend_avx2(rows, bias, out, t, h, heads, scale) },
+            KernelPath::Avx2 | KernelPath::AvxVnni => unsafe { attend_avx2(rows, bias, out, t, h, heads, scale) },
             _ => attend(rows, bias, out, t, h, heads, scale),
         }
     });

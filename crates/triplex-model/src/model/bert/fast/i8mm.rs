@@ -1,9 +1,9 @@
 //! An int8 matmul: weights quantized once per output channel, activations per row (or per
 //! block of a row) on each call, symmetric with 127 steps; products summed exactly in i32, then
-//! scaled in f32. Three kernels give the same bits: a scalar reference, AVX2 (`vpmaddwd` on
-//! sign-extended i16 pairs: |a·w + a·w| ≤ 2·127² cannot overflow) and AVX-512 VNNI (`vpdpbusd`,
-//! activations offset by +128 to be unsigned, the offset taken back through column sums). The
-//! i32 sums are exact in all three, and the f32 steps after them (block 0: `sum · sx`, later
+//! scaled in f32. The kernels give the same bits: a scalar reference, AVX2 (`vpmaddwd` on
+//! sign-extended i16 pairs: |a·w + a·w| ≤ 2·127² cannot overflow), AVX-VNNI and AVX-512 VNNI
+//! (256- and 512-bit `vpdpbusd`, activations offset by +128 to be unsigned, the offset taken back
+//! through column sums) and NEON `sdot`. The i32 sums are exact in all, and the f32 steps after them (block 0: `sum · sx`, later
 //! blocks: `fma(sum, sx, acc)`, then `· scale`) are the same operations in the same order.
 
 use super::isa::{Int8, Int8Kernel};
@@ -14,7 +14,7 @@ use std::arch::x86_64::*;
 /// Columns per weight panel of the VNNI kernel: two vectors of 16 i32.
 #[cfg(target_arch = "x86_64")]
 const NR: usize = 32;
-/// Columns per weight panel of the AVX2 kernel: two vectors of 8 i32.
+/// Columns per weight panel of the AVX2 and AVX-VNNI kernels: two vectors of 8 i32.
 #[cfg(target_arch = "x86_64")]
 const NR2: usize = 16;
 /// Columns per weight panel of the NEON kernel: four vectors of 4 i32.
@@ -34,9 +34,12 @@ enum Weights {
     #[cfg(target_arch = "x86_64")]
     Pairs(Vec<i16>),
     /// `[panel][kp / 4][NR][4]` signed weights, and `[panel][block][NR]` 128 × the sum of each
-    /// column's weights in the block (the VNNI kernel).
+    /// column's weights in the block (the AVX-512 VNNI kernel).
     #[cfg(target_arch = "x86_64")]
     Quads { w: Vec<i8>, corr: Vec<i32> },
+    /// The same with panels of `NR2` columns (the AVX-VNNI kernel).
+    #[cfg(target_arch = "x86_64")]
+    Quads256 { w: Vec<i8>, corr: Vec<i32> },
     /// `[panel][kp / 4][NRN][4]` signed weights (the NEON `sdot` kernel).
     #[cfg(target_arch = "aarch64")]
     Dot(Vec<i8>),
@@ -63,7 +66,7 @@ impl PackedI8 {
         let nr = match kernel.kernel() {
             Int8Kernel::Scalar => 1,
             #[cfg(target_arch = "x86_64")]
-            Int8Kernel::Avx2 => NR2,
+            Int8Kernel::Avx2 | Int8Kernel::AvxVnni => NR2,
             #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx512Vnni => NR,
             #[cfg(target_arch = "aarch64")]
@@ -96,18 +99,14 @@ impl PackedI8 {
                 Weights::Pairs(p)
             }
             #[cfg(target_arch = "x86_64")]
+            Int8Kernel::AvxVnni => {
+                let (w, corr) = pack_quads(&q, kp, kb, NR2);
+                Weights::Quads256 { w, corr }
+            }
+            #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx512Vnni => {
-                let nb = kp / kb;
-                let mut p = vec![0i8; cols * kp];
-                let mut corr = vec![0i32; cols / NR * nb * NR];
-                for (c, row) in q.chunks(kp).enumerate() {
-                    let (panel, j) = (c / NR, c % NR);
-                    for (kk, &v) in row.iter().enumerate() {
-                        corr[(panel * nb + kk / kb) * NR + j] += 128 * v as i32;
-                        p[panel * NR * kp + (kk / 4) * NR * 4 + j * 4 + kk % 4] = v;
-                    }
-                }
-                Weights::Quads { w: p, corr }
+                let (w, corr) = pack_quads(&q, kp, kb, NR);
+                Weights::Quads { w, corr }
             }
             #[cfg(target_arch = "aarch64")]
             Int8Kernel::NeonDot => {
@@ -175,6 +174,30 @@ impl PackedI8 {
                             o.ptr,
                             o.ld,
                             o.rows,
+                            cols,
+                        )
+                    }
+                });
+            }
+            #[cfg(target_arch = "x86_64")]
+            Weights::Quads256 { w, corr } => {
+                // SAFETY: an `Int8` of the AVX-VNNI kernel exists only where the CPU has AVX2, FMA and AVX-VNNI.
+                let (a, sx) = self.quantize(x, m, 128u8, |x, a, s, kb| unsafe { quantize_row_u8_avx2(x, a, s, kb) });
+                let nb = self.kp / self.kb;
+                self.panels(&mut out, NR2, |r, p, cols, o| {
+                    // SAFETY: AVX-VNNI is present (above); `a` and `sx` have rows up to a multiple
+                    // of MR, the panel has kp / 4 groups and nb blocks, and at most MR rows (those
+                    // that exist) and `cols` columns are written through `o`.
+                    unsafe {
+                        kernel_avx_vnni(
+                            a.as_ptr().add(r * self.kp),
+                            self.kp,
+                            self.kb,
+                            w.as_ptr().add(p * NR2 * self.kp),
+                            self.scale.as_ptr().add(p * NR2),
+                            corr.as_ptr().add(p * nb * NR2),
+                            sx.as_ptr().add(r * nb),
+                            o,
                             cols,
                         )
                     }
@@ -265,6 +288,30 @@ fn quantize_row<T>(x: &[f32], a: &mut [T], scales: &mut [f32], kb: usize, conv: 
         }
         *s = sc;
     }
+}
+
+/// Quantized weights `q` (`[cols][kp]`) in `[panel][kp / 4][nr][4]` groups for `vpdpbusd`, and
+/// `[panel][block][nr]` 128 × each column's weight sum per block (the +128 offset taken back).
+#[cfg(target_arch = "x86_64")]
+fn pack_quads(q: &[i8], kp: usize, kb: usize, nr: usize) -> (Vec<i8>, Vec<i32>) {
+    let (cols, nb) = (q.len() / kp, kp / kb);
+    let mut p = vec![0i8; cols * kp];
+    let mut corr = vec![0i32; cols * nb];
+    for (c, row) in q.chunks(kp).enumerate() {
+        let (panel, j) = (c / nr, c % nr);
+        for (kk, &v) in row.iter().enumerate() {
+            corr[(panel * nb + kk / kb) * nr + j] += 128 * v as i32;
+            p[panel * nr * kp + (kk / 4) * nr * 4 + j * 4 + kk % 4] = v;
+        }
+    }
+    (p, corr)
+}
+
+/// [`quantize_row`] to u8 (value / scale + 128) with AVX2 enabled for the compiler.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn quantize_row_u8_avx2(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usize) {
+    quantize_row(x, a, scales, kb, |q| (q + 128) as u8)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -422,6 +469,53 @@ unsafe fn kernel_vnni(a: *const u8, kp: usize, kb: usize, w: *const i8, scale: *
         for (r, facc) in facc.iter().enumerate().take(rows) {
             _mm512_mask_storeu_ps(out.add(r * ldo), m0, _mm512_mul_ps(facc[0], s0));
             _mm512_mask_storeu_ps(out.add(r * ldo + 16), m1, _mm512_mul_ps(facc[1], s1));
+        }
+    }
+}
+
+/// `MR` rows × `NR2` columns: `out[r][c] = scale[c] · Σ_blocks sx[r][b] · (Σ a·w − corr[b][c])`,
+/// u8 activations and i8 weights in groups of 4 summed by 256-bit `vpdpbusd`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,avxvnni")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel_avx_vnni(a: *const u8, kp: usize, kb: usize, w: *const i8, scale: *const f32, corr: *const i32, sx: *const f32, out: Tile, cols: usize) {
+    // SAFETY: the caller holds an `Int8` of the AVX-VNNI kernel and passes pointers to buffers holding MR rows of
+    // `kp` activations and `nb` scales, a panel of `kp / 4` groups and `nb` blocks of sums, and `out.rows × cols` outputs.
+    unsafe {
+        let nb = kp / kb;
+        let mut facc = [[_mm256_setzero_ps(); 2]; MR];
+        for b in 0..nb {
+            let mut acc = [[_mm256_setzero_si256(); 2]; MR];
+            for g in b * kb / 4..(b + 1) * kb / 4 {
+                let w0 = _mm256_loadu_si256(w.add(g * NR2 * 4) as *const __m256i);
+                let w1 = _mm256_loadu_si256(w.add(g * NR2 * 4 + 32) as *const __m256i);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let av = _mm256_set1_epi32((a.add(r * kp + g * 4) as *const i32).read_unaligned());
+                    acc[0] = _mm256_dpbusd_avx_epi32(acc[0], av, w0);
+                    acc[1] = _mm256_dpbusd_avx_epi32(acc[1], av, w1);
+                }
+            }
+            let c0 = _mm256_loadu_si256(corr.add(b * NR2) as *const __m256i);
+            let c1 = _mm256_loadu_si256(corr.add(b * NR2 + 8) as *const __m256i);
+            for (r, (facc, acc)) in facc.iter_mut().zip(&acc).enumerate() {
+                let sr = _mm256_set1_ps(*sx.add(r * nb + b));
+                facc[0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[0], c0)), sr, facc[0]);
+                facc[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[1], c1)), sr, facc[1]);
+            }
+        }
+        let s0 = _mm256_loadu_ps(scale);
+        let s1 = _mm256_loadu_ps(scale.add(8));
+        let mut row = [0f32; NR2];
+        for (r, facc) in facc.iter().enumerate().take(out.rows) {
+            let o = out.ptr.add(r * out.ld);
+            if cols == NR2 {
+                _mm256_storeu_ps(o, _mm256_mul_ps(facc[0], s0));
+                _mm256_storeu_ps(o.add(8), _mm256_mul_ps(facc[1], s1));
+            } else {
+                _mm256_storeu_ps(row.as_mut_ptr(), _mm256_mul_ps(facc[0], s0));
+                _mm256_storeu_ps(row.as_mut_ptr().add(8), _mm256_mul_ps(facc[1], s1));
+                std::ptr::copy_nonoverlapping(row.as_ptr(), o, cols);
+            }
         }
     }
 }

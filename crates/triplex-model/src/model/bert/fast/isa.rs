@@ -12,6 +12,10 @@ pub enum KernelPath {
     /// x86-64 AVX2 with FMA.
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// x86-64 AVX2 with FMA and AVX-VNNI (256-bit `vpdpbusd`: Alder Lake and later, Zen 4/5): the
+    /// AVX2 f32 kernels with the AVX-VNNI int8 matmul.
+    #[cfg(target_arch = "x86_64")]
+    AvxVnni,
     /// x86-64 AVX-512 (F, VL, DQ, BW) with AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     Avx512,
@@ -23,7 +27,7 @@ pub enum KernelPath {
 impl KernelPath {
     /// Every path compiled for this architecture.
     #[cfg(target_arch = "x86_64")]
-    pub const ALL: [KernelPath; 3] = [KernelPath::Portable, KernelPath::Avx2, KernelPath::Avx512];
+    pub const ALL: [KernelPath; 4] = [KernelPath::Portable, KernelPath::Avx2, KernelPath::AvxVnni, KernelPath::Avx512];
     #[cfg(target_arch = "aarch64")]
     pub const ALL: [KernelPath; 2] = [KernelPath::Portable, KernelPath::Neon];
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
@@ -34,6 +38,8 @@ impl KernelPath {
             KernelPath::Portable => "portable",
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::AvxVnni => "avx-vnni",
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx512 => "avx512",
             #[cfg(target_arch = "aarch64")]
@@ -72,6 +78,8 @@ fn supported(path: KernelPath) -> bool {
         #[cfg(target_arch = "x86_64")]
         KernelPath::Avx2 => has_avx2(),
         #[cfg(target_arch = "x86_64")]
+        KernelPath::AvxVnni => has_avx2() && std::arch::is_x86_feature_detected!("avxvnni"),
+        #[cfg(target_arch = "x86_64")]
         KernelPath::Avx512 => {
             use std::arch::is_x86_feature_detected as has;
             has_avx2() && has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw")
@@ -95,6 +103,9 @@ pub enum Int8Kernel {
     /// x86-64 AVX2: `vpmaddwd` on sign-extended i16 pairs (exact: no i16 saturation).
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// x86-64 AVX-VNNI: 256-bit `vpdpbusd` on activations offset to u8.
+    #[cfg(target_arch = "x86_64")]
+    AvxVnni,
     /// x86-64 AVX-512 VNNI: `vpdpbusd` on activations offset to u8.
     #[cfg(target_arch = "x86_64")]
     Avx512Vnni,
@@ -106,7 +117,7 @@ pub enum Int8Kernel {
 impl Int8Kernel {
     /// Every int8 kernel compiled for this architecture (the tests run each).
     #[cfg(all(test, target_arch = "x86_64"))]
-    pub const ALL: [Int8Kernel; 3] = [Int8Kernel::Scalar, Int8Kernel::Avx2, Int8Kernel::Avx512Vnni];
+    pub const ALL: [Int8Kernel; 4] = [Int8Kernel::Scalar, Int8Kernel::Avx2, Int8Kernel::AvxVnni, Int8Kernel::Avx512Vnni];
     #[cfg(all(test, target_arch = "aarch64"))]
     pub const ALL: [Int8Kernel; 2] = [Int8Kernel::Scalar, Int8Kernel::NeonDot];
     #[cfg(all(test, not(any(target_arch = "x86_64", target_arch = "aarch64"))))]
@@ -117,6 +128,8 @@ impl Int8Kernel {
             Int8Kernel::Scalar => "scalar",
             #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Int8Kernel::AvxVnni => "avx-vnni",
             #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx512Vnni => "avx512-vnni",
             #[cfg(target_arch = "aarch64")]
@@ -137,6 +150,8 @@ impl Int8 {
             #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx2 => has_avx2(),
             #[cfg(target_arch = "x86_64")]
+            Int8Kernel::AvxVnni => supported(KernelPath::AvxVnni),
+            #[cfg(target_arch = "x86_64")]
             Int8Kernel::Avx512Vnni => {
                 use std::arch::is_x86_feature_detected as has;
                 has_avx2() && has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512dq") && has!("avx512vnni")
@@ -147,16 +162,18 @@ impl Int8 {
         ok.then_some(Int8(kernel))
     }
 
-    /// The int8 kernel of a kernel path: the scalar one on `portable`, the AVX2 one on `avx2`, on
-    /// `avx512` the VNNI one where the CPU has VNNI (else the AVX2 one, which AVX-512 implies),
-    /// `sdot` on `neon`.
+    /// The int8 kernel of a kernel path: the scalar one on `portable`, the AVX2 one on `avx2`, the
+    /// AVX-VNNI one on `avx-vnni`, on `avx512` the AVX-512 VNNI one where the CPU has it (else the
+    /// AVX-VNNI one where it has that, else the AVX2 one, which AVX-512 implies), `sdot` on `neon`.
     pub fn for_path(isa: Isa) -> Int8 {
         match isa.path() {
             KernelPath::Portable => Int8(Int8Kernel::Scalar),
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx2 => Int8(Int8Kernel::Avx2),
             #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => Int8::new(Int8Kernel::Avx512Vnni).unwrap_or(Int8(Int8Kernel::Avx2)),
+            KernelPath::AvxVnni => Int8(Int8Kernel::AvxVnni),
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => Int8::new(Int8Kernel::Avx512Vnni).or_else(|| Int8::new(Int8Kernel::AvxVnni)).unwrap_or(Int8(Int8Kernel::Avx2)),
             #[cfg(target_arch = "aarch64")]
             KernelPath::Neon => Int8::new(Int8Kernel::NeonDot).unwrap_or(Int8(Int8Kernel::Scalar)),
         }
@@ -183,6 +200,8 @@ mod tests {
             assert_eq!(Isa::new(KernelPath::Avx512).is_some(), wide && has!("avx2") && has!("fma"));
             assert_eq!(Int8::new(Int8Kernel::Avx2).is_some(), has!("avx2") && has!("fma"));
             assert_eq!(Int8::new(Int8Kernel::Avx512Vnni).is_some(), wide && has!("avx2") && has!("fma") && has!("avx512vnni"));
+            assert_eq!(Isa::new(KernelPath::AvxVnni).is_some(), has!("avx2") && has!("fma") && has!("avxvnni"));
+            assert_eq!(Int8::new(Int8Kernel::AvxVnni).is_some(), has!("avx2") && has!("fma") && has!("avxvnni"));
         }
         for p in KernelPath::ALL {
             assert_eq!(KernelPath::parse(p.name()), Some(p));
