@@ -338,10 +338,11 @@ mod tests {
 
     #[test]
     fn a_place_inside_the_object_is_the_scene() {
-        // "A car bomb destroyed an upscale Baghdad restaurant": no rule reads Baghdad, the model does.
+        // "A car bomb destroyed an upscale Baghdad restaurant": no rule reads Baghdad, the model
+        // does; the subject of a transitive verb acts ("someone or something acts", the spec).
         let rows =
             "A DET 3 det\n car NOUN 3 compound\n bomb NOUN 4 nsubj\n destroyed VERB 0 root\n an DET 8 det\n upscale ADJ 8 amod\n Baghdad PROPN 8 compound\n restaurant NOUN 4 obj";
-        assert_eq!(triples(rows, &[("Baghdad", "LOC")]), vec!["(none) | destroyed | Baghdad | At"]);
+        assert_eq!(triples(rows, &[("Baghdad", "LOC")]), vec!["A car bomb | destroyed | Baghdad | At"]);
     }
 
     #[test]
