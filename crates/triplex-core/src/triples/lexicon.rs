@@ -938,6 +938,37 @@ pub(super) const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off
 /// Participles that give their noun a destination ("rockets aimed at", "a ship bound for").
 pub(super) const TARGET_PARTICIPLES: &[&str] = &["aimed", "bound", "headed", "destined", "targeted", "directed"];
 
+/// Verbs of mind, intent and attempt that report no event of their own ("believed to be in
+/// Gaza", "trying to cross into Turkey", "accusing it of …"): the event, if any, is the verb they
+/// govern.
+pub(super) const NOT_EVENTS: &[&str] = &[
+    "believe",
+    "think",
+    "try",
+    "attempt",
+    "aim",
+    "seek",
+    "want",
+    "hope",
+    "plan",
+    "expect",
+    "intend",
+    "accuse",
+    "blame",
+    "act",
+    "strengthen",
+    "reduce",
+    "prevent",
+    "adopt",
+    "allow",
+    "help",
+    "fail",
+    "need",
+    "decide",
+    "agree",
+    "refuse",
+];
+
 /// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
 pub(super) const STATIVE: &[&str] = &["lie", "located", "locate", "situate", "situated", "border", "neighbour", "neighbor", "overlook"];
 

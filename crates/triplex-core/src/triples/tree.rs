@@ -488,7 +488,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
             continue;
         }
         // Verbs that locate rather than act ("the city of Gao, which lies southwest of Kidal").
-        if has(STATIVE, &lemma(&t.low[v])) {
+        if has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) {
             continue;
         }
         let mut climbed = Vec::new();
@@ -595,7 +595,7 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
     let has_place = |v: usize| placed.iter().find(|(p, _)| *p == v).map(|&(_, mi)| mi);
     let mut out = Vec::new();
     for v in 0..t.low.len() {
-        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || has(STATIVE, &lemma(&t.low[v])) || t.mention[v].is_some() {
+        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) || t.mention[v].is_some() {
             continue;
         }
         let mut c = v;
