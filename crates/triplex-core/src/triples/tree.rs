@@ -298,7 +298,7 @@ pub(super) fn is_actor(t: &Tree, i: usize) -> bool {
 /// bomb", "Muslim women held a demonstration"): a transitive verb's subject acts. Descriptors
 /// ("the town of X") never are.
 fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
-    if has(DESCRIPTORS, &t.low[s]) {
+    if has(DESCRIPTORS, &t.low[s]) || took_place(t, v).is_some() {
         return false;
     }
     if is_actor(t, s) {
@@ -306,6 +306,12 @@ fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
     }
     let owner = t.head[s];
     t.rel[s] == "nsubj" && matches!(t.upos[s], "NOUN" | "PROPN") && [Some(v), owner].into_iter().flatten().any(|x| t.kid(x, &["obj"]).is_some())
+}
+
+/// The "place" of "took place" / "takes place" right after verb `v`: the event is the
+/// subject, the action "took place", and nobody acts ("The Expo took place at the Centre").
+fn took_place(t: &Tree, v: usize) -> Option<usize> {
+    (lemma(&t.low[v]) == "take").then(|| t.kid(v, &["obj"]).filter(|&o| o > v && o <= v + 2 && t.low[o] == "place")).flatten()
 }
 
 /// Whether a verb or its clause is denied ("not", "never", "n't").
@@ -508,7 +514,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
         }
         // The action: the verb with its particle, or up to the light noun's "of".
         let mut end = v;
-        if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2) {
+        if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or_else(|| took_place(t, v)) {
             end = prt;
         }
         let mut lem = lemma(&t.low[v]);
@@ -535,7 +541,11 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
             }
         }
         let action = t.span(v, end);
-        let object = t.kid(v, &["obj"]).filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC")).map(|o| t.phrase(o, ms)).or(undergoer);
+        let object = t
+            .kid(v, &["obj"])
+            .filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC") && Some(*o) != took_place(t, v))
+            .map(|o| t.phrase(o, ms))
+            .or(undergoer);
         let negated = climbed.iter().any(|&c| negated(t, c));
         let attributed_to = climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms));
         let score = m.score * doer.and_then(|s| t.mention[s]).map_or(1.0, |s| ms[s].score);
@@ -624,11 +634,11 @@ pub(super) fn scene_triple(t: &Tree, ms: &[&Mention], v: usize, mi: usize, relat
     let actor = doer.map(|s| t.phrase(s, ms)).filter(|a| !(a.start < m.end && m.start < a.end));
     let mut end = v;
     let mut lem = lemma(&t.low[v]);
-    if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2) {
+    if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or_else(|| took_place(t, v)) {
         end = prt;
         lem = format!("{lem} {}", t.low[prt]);
     }
-    let object = t.kid(v, &["obj"]).filter(|&o| t.mention[o] != Some(mi));
+    let object = t.kid(v, &["obj"]).filter(|&o| t.mention[o] != Some(mi) && Some(o) != took_place(t, v));
     TripleDraft {
         actor,
         nominal: false,
@@ -917,6 +927,14 @@ mod tests {
         let (_, out) =
             run("The DET 2 det\n EU PROPN 3 nsubj\n imposed VERB 0 root\n sanctions NOUN 3 obj\n on ADP 6 case\n Venezuela PROPN 4 nmod", &[("EU", "ORG"), ("Venezuela", "LOC")]);
         assert!(out.is_empty(), "{out:?}");
+        // "The Expo took place at the Centre": the event is the subject, nobody acts.
+        let (text, out) = run(
+            "The DET 2 det\n Expo PROPN 3 nsubj\n took VERB 0 root\n place NOUN 3 obj\n at ADP 7 case\n the DET 7 det\n Centre PROPN 3 obl",
+            &[("Expo", "MISC"), ("Centre", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["(none) | took place | Centre | At"]);
+        assert_eq!(out[0].lemma.as_deref(), Some("take place"));
+        assert_eq!(out[0].object.as_ref().map(|o| &text[o.clone()]), Some("Expo"));
         // "Shelling hit a trolleybus in Donetsk, killing eight": the participle shares the scene,
         // and the shelling is what acts (as the fixtures label "Shelling by … killed 15 people").
         let (text, out) = run(
