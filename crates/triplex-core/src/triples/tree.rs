@@ -154,7 +154,13 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
             }
             "nmod" | "obl" | "advmod" | "obj" | "nsubj" if (case.is_empty() || case == "of") && h != x => {
                 if rel == "nsubj" {
-                    return None;
+                    // "Gaza and the West Bank were captured by Israel": the passive subject of a
+                    // verb whose object is a place ("captured Gaza") is that place.
+                    let relation = DIRECT_VERBS.iter().find(|(v, _)| *v == lemma(hl)).map(|(_, r)| *r);
+                    return match relation {
+                        Some(relation) if t.rel[x] == "nsubj:pass" && case.is_empty() && t.is_verb(h) => Some(Attachment { verb: h, relation, qualifier, action_end: None, path }),
+                        _ => None,
+                    };
                 }
                 if (case == "of" || rel == "compound") && (has(DESCRIPTORS, hl) || has(PLACE_NOUNS, hl)) {
                     // "the city of Gao", "the locality of Anefis", "the lobby of the … station".
@@ -506,7 +512,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
         }
         let doer = subj.filter(|&s| is_doer(t, v, s));
         // The passive's subject undergoes it ("He was elected in Kowloon").
-        let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|_| subj.is_none())).map(|s| t.phrase(s, ms));
+        let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|&s| subj.is_none() && !att.path.contains(&s))).map(|s| t.phrase(s, ms));
         let actor = doer.map(|s| t.phrase(s, ms));
         // A place inside the actor's own name or description ("the Municipality of Livorno").
         if actor.as_ref().is_some_and(|a| a.start < m.end && m.start < a.end) {
@@ -926,6 +932,15 @@ mod tests {
         // "The EU imposed sanctions on Venezuela": a target of a measure, not a scene.
         let (_, out) =
             run("The DET 2 det\n EU PROPN 3 nsubj\n imposed VERB 0 root\n sanctions NOUN 3 obj\n on ADP 6 case\n Venezuela PROPN 4 nmod", &[("EU", "ORG"), ("Venezuela", "LOC")]);
+        assert!(out.is_empty(), "{out:?}");
+        // "Gaza was captured by Israel": the passive subject of a place-object verb is the place.
+        let (text, out) =
+            run("Gaza PROPN 3 nsubj:pass\n was AUX 3 aux:pass\n captured VERB 0 root\n by ADP 5 case\n Israel PROPN 3 obl:agent", &[("Gaza", "LOC"), ("Israel", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Israel | captured | Gaza | At"]);
+        assert!(out[0].object.is_none());
+        // "Gaza was mentioned by Israel": not a verb whose object is a place.
+        let (_, out) =
+            run("Gaza PROPN 3 nsubj:pass\n was AUX 3 aux:pass\n mentioned VERB 0 root\n by ADP 5 case\n Israel PROPN 3 obl:agent", &[("Gaza", "LOC"), ("Israel", "LOC")]);
         assert!(out.is_empty(), "{out:?}");
         // "The Expo took place at the Centre": the event is the subject, nobody acts.
         let (text, out) = run(
