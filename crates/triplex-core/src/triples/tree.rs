@@ -314,6 +314,13 @@ fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
     t.rel[s] == "nsubj" && matches!(t.upos[s], "NOUN" | "PROPN") && [Some(v), owner].into_iter().flatten().any(|x| t.kid(x, &["obj"]).is_some())
 }
 
+/// Whether verb `v` is an infinitive modifying a noun or stating a purpose ("visas to enter the
+/// United States", "a plan to attack Gao", "sent troops to secure Gao"): an event the text does
+/// not say happened.
+fn unrealised(t: &Tree, v: usize) -> bool {
+    matches!(t.base(v), "acl" | "advcl") && t.kids_with(v, &["mark"]).any(|k| t.low[k] == "to")
+}
+
 /// The "place" of "took place" / "takes place" right after verb `v`: the event is the
 /// subject, the action "took place", and nobody acts ("The Expo took place at the Centre").
 fn took_place(t: &Tree, v: usize) -> Option<usize> {
@@ -500,7 +507,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
             continue;
         }
         // Verbs that locate rather than act ("the city of Gao, which lies southwest of Kidal").
-        if has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) {
+        if has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) || unrealised(t, v) {
             continue;
         }
         let mut climbed = Vec::new();
@@ -611,7 +618,14 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
     let has_place = |v: usize| placed.iter().find(|(p, _)| *p == v).map(|&(_, mi)| mi);
     let mut out = Vec::new();
     for v in 0..t.low.len() {
-        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) || t.mention[v].is_some() {
+        if !t.is_verb(v)
+            || has_place(v).is_some()
+            || has(REPORTING, &t.low[v])
+            || has(STATIVE, &lemma(&t.low[v]))
+            || has(NOT_EVENTS, &lemma(&t.low[v]))
+            || unrealised(t, v)
+            || t.mention[v].is_some()
+        {
             continue;
         }
         let mut c = v;
@@ -932,6 +946,12 @@ mod tests {
         // "The EU imposed sanctions on Venezuela": a target of a measure, not a scene.
         let (_, out) =
             run("The DET 2 det\n EU PROPN 3 nsubj\n imposed VERB 0 root\n sanctions NOUN 3 obj\n on ADP 6 case\n Venezuela PROPN 4 nmod", &[("EU", "ORG"), ("Venezuela", "LOC")]);
+        assert!(out.is_empty(), "{out:?}");
+        // "denied visas to enter the United States": an infinitive on a noun did not happen.
+        let (_, out) = run(
+            "denied VERB 0 root\n visas NOUN 1 obj\n to PART 4 mark\n enter VERB 2 acl\n the DET 7 det\n United PROPN 7 compound\n States PROPN 4 obj",
+            &[("United States", "LOC")],
+        );
         assert!(out.is_empty(), "{out:?}");
         // "Gaza was captured by Israel": the passive subject of a place-object verb is the place.
         let (text, out) =
