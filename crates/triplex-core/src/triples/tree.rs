@@ -372,6 +372,13 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
                 }
                 v = h;
             }
+            // A reduced passive with its agent: "assaults launched by jihadists".
+            "acl" if t.kids_with(v, &["obl:agent"]).next().is_some() => return t.kid(v, &["obl:agent"]),
+            // ", striking positions at …" read as a modifier of the object ("launched an
+            // offensive, striking …"): in news an adjunct of the clause, sharing its subject.
+            "acl" if t.low[v].ends_with("ing") && t.base(h) == "obj" && t.kids_with(v, &["punct"]).any(|p| p < v && t.low[p] == ",") && t.head[h].is_some_and(|g| t.is_verb(g)) => {
+                v = t.head[h]?;
+            }
             "acl" => return Some(h),
             // "with the medal going to Poland": an absolute clause has its own subject.
             "advcl" if t.kids_with(v, &["mark", "case"]).any(|k| matches!(t.low[k].as_str(), "with" | "without")) => return None,
@@ -947,6 +954,18 @@ mod tests {
         let (_, out) =
             run("The DET 2 det\n EU PROPN 3 nsubj\n imposed VERB 0 root\n sanctions NOUN 3 obj\n on ADP 6 case\n Venezuela PROPN 4 nmod", &[("EU", "ORG"), ("Venezuela", "LOC")]);
         assert!(out.is_empty(), "{out:?}");
+        // "Factions launched an offensive, striking Burd": the participle shares the clause's subject.
+        let (text, out) = run(
+            "Factions NOUN 2 nsubj\n launched VERB 0 root\n an DET 4 det\n offensive NOUN 2 obj\n , PUNCT 6 punct\n striking VERB 4 acl\n Burd PROPN 6 obj",
+            &[("Burd", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["Factions | striking | Burd | At"]);
+        // "assaults launched by jihadists on Mallah": a reduced passive's agent acts.
+        let (text, out) = run(
+            "Troops NOUN 2 nsubj\n repelled VERB 0 root\n assaults NOUN 2 obj\n launched VERB 3 acl\n by ADP 6 case\n jihadists NOUN 4 obl:agent\n on ADP 8 case\n Mallah PROPN 4 obl",
+            &[("Mallah", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["jihadists | launched | Mallah | At"]);
         // "denied visas to enter the United States": an infinitive on a noun did not happen.
         let (_, out) = run(
             "denied VERB 0 root\n visas NOUN 1 obj\n to PART 4 mark\n enter VERB 2 acl\n the DET 7 det\n United PROPN 7 compound\n States PROPN 4 obj",
