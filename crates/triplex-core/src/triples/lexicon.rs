@@ -938,6 +938,35 @@ pub(super) const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off
 /// Participles that give their noun a destination ("rockets aimed at", "a ship bound for").
 pub(super) const TARGET_PARTICIPLES: &[&str] = &["aimed", "bound", "headed", "destined", "targeted", "directed"];
 
+/// Intransitive verbs whose subject acts (people protest, march, flee; a bus that explodes does
+/// not): any noun subject of these is the doer.
+pub(super) const AGENTIVE_INTRANSITIVE: &[&str] = &[
+    "demonstrate",
+    "protest",
+    "march",
+    "rally",
+    "gather",
+    "riot",
+    "patrol",
+    "advance",
+    "retreat",
+    "withdraw",
+    "flee",
+    "travel",
+    "arrive",
+    "return",
+    "fight",
+    "clash",
+    "strike",
+    "camp",
+    "parade",
+    "picket",
+    "mobilize",
+    "mobilise",
+    "assemble",
+    "chant",
+];
+
 /// Verbs of mind, intent and attempt that report no event of their own ("believed to be in
 /// Gaza", "trying to cross into Turkey", "accusing it of …"): the event, if any, is the verb they
 /// govern.

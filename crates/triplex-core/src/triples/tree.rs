@@ -301,7 +301,8 @@ pub(super) fn is_actor(t: &Tree, i: usize) -> bool {
 
 /// Whether the subject `s` found for verb `v` is the event's doer: an actor by [`is_actor`], or
 /// any noun that is the active subject of a verb with an object ("an ISIS jihadi detonated a car
-/// bomb", "Muslim women held a demonstration"): a transitive verb's subject acts. Descriptors
+/// bomb", "Muslim women held a demonstration"): a transitive verb's subject acts, as does that of
+/// an agentive intransitive ("farmers demonstrated"). Descriptors
 /// ("the town of X") never are.
 fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
     if has(DESCRIPTORS, &t.low[s]) || took_place(t, v).is_some() {
@@ -311,7 +312,9 @@ fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
         return true;
     }
     let owner = t.head[s];
-    t.rel[s] == "nsubj" && matches!(t.upos[s], "NOUN" | "PROPN") && [Some(v), owner].into_iter().flatten().any(|x| t.kid(x, &["obj"]).is_some())
+    t.rel[s] == "nsubj"
+        && matches!(t.upos[s], "NOUN" | "PROPN")
+        && [Some(v), owner].into_iter().flatten().any(|x| t.kid(x, &["obj"]).is_some() || has(AGENTIVE_INTRANSITIVE, &lemma(&t.low[x])))
 }
 
 /// Whether verb `v` is an infinitive modifying a noun or stating a purpose ("visas to enter the
