@@ -132,20 +132,7 @@ mod tests {
     }
 
     fn triple(action: Span, place: Span) -> Triple {
-        Triple {
-            actor: None,
-            action,
-            place,
-            place_relation: PlaceRelation::At,
-            place_qualifier: None,
-            negated: false,
-            object: None,
-            time: None,
-            attributed_to: None,
-            score: None,
-            sentence: None,
-            optional: false,
-        }
+        Triple::at(action, place)
     }
 
     fn record(id: &str, triples: Vec<Triple>) -> Record {

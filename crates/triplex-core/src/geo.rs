@@ -2,7 +2,7 @@
 //! continents; built by `scripts/build_gazetteer.py`) and the choice, per document, of the entry
 //! each place name means: the country the document's other places point to, then population.
 
-use crate::record::{Geo, Record};
+use crate::record::{Geo, Record, Triple};
 use flate2::read::GzDecoder;
 use std::collections::HashMap;
 use std::io::Read;
@@ -84,6 +84,24 @@ struct Votes {
 const REGION_KINDS: &[&str] = &[" governorate", " province", " state", " region", " prefecture", " oblast", " department"];
 /// Compass words that region names write both ways ("South Darfur", "Southern Darfur").
 const COMPASS_FORMS: &[(&str, &str)] = &[("south", "southern"), ("north", "northern"), ("east", "eastern"), ("west", "western"), ("central", "centre")];
+
+/// Whether the words between a place and a later one make the later its container: ", ",
+/// " in ", or a part noun and "of" with an optional compass word ("region of southern").
+fn encloses_after(between: &str) -> bool {
+    let w: Vec<String> = between.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let w: Vec<&str> = w.iter().map(String::as_str).filter(|w| *w != "the").collect();
+    let compass = |x: &str| x.trim_end_matches("ern").len() < x.len() || ["north", "south", "east", "west", "central"].contains(&x);
+    match w.as_slice() {
+        [] => between.contains(','),
+        ["in"] => true,
+        [part, "of"] => ENCLOSED_PARTS.contains(part),
+        [part, "of", c] => ENCLOSED_PARTS.contains(part) && compass(c),
+        _ => false,
+    }
+}
+
+/// Nouns after a place that name it as part of the next one ("the Vedeno region of Chechnya").
+const ENCLOSED_PARTS: &[&str] = &["region", "district", "province", "county", "area", "suburb", "neighbourhood", "neighborhood", "village", "town", "governorate"];
 
 /// Whether a name is written in capitals ("UK", "U.S.", "KPA"), as codes and acronyms are.
 fn is_capitals(name: &str) -> bool {
@@ -352,6 +370,38 @@ impl Gazetteer {
         votes
     }
 
+    /// Drops each triple whose place only encloses another place of the same action and relation
+    /// ("killed in Ramadi, Anbar" keeps Ramadi; "the Vedeno region of southern Chechnya" keeps
+    /// Vedeno): the event happened at the specific place. The wider place is a country or region
+    /// that the other place lies in by the gazetteer, or one written as its container right after
+    /// it (", X", " in X", " region of southern X").
+    /// `text` is the record's document (spans index it in code points). Runs after [`Gazetteer::geocode`].
+    pub fn keep_most_specific_places(text: &str, record: &mut Record) {
+        let chars: Vec<char> = text.chars().collect();
+        let between = |a: usize, b: usize| -> String { chars.get(a..b).map(|c| c.iter().collect()).unwrap_or_default() };
+        let geo_of = |t: &Triple| t.place.geo.clone().flatten();
+        let inside = |a: &Triple, b: &Triple| -> bool {
+            let Some(gb) = geo_of(b).filter(|g| matches!(g.feature_code.as_str(), "PCLI" | "ADM1")) else { return false };
+            let written_inside = a.place.end <= b.place.start && encloses_after(&between(a.place.end, b.place.start));
+            match geo_of(a) {
+                Some(ga) if ga.geonameid == gb.geonameid || ga.feature_code == "PCLI" => false,
+                Some(ga) => written_inside || ga.country_code == gb.country_code && (gb.feature_code == "PCLI" || ga.admin1.as_deref() == Some(gb.name.as_str())),
+                None => written_inside,
+            }
+        };
+        let triples = &record.triples;
+        let drop: Vec<bool> = triples
+            .iter()
+            .map(|b| {
+                triples.iter().any(|a| {
+                    a.action.start == b.action.start && a.action.end == b.action.end && a.place_relation == b.place_relation && a.place.start != b.place.start && inside(a, b)
+                })
+            })
+            .collect();
+        let mut keep = drop.iter().map(|d| !d);
+        record.triples.retain(|_| keep.next().unwrap_or(true));
+    }
+
     /// Sets `geo` on every LOC entity and every triple place of `record` (`null` where the
     /// gazetteer has no entry, or none the document allows). A place followed by ", Region" or
     /// ", Country" ("Seattle, Washington", "Saratoga Springs, New York") is read inside it.
@@ -458,6 +508,26 @@ mod tests {
         assert_eq!(name_key("Dara’a"), name_key("Daraa"));
         assert_eq!(name_key("Grand-Lahou"), name_key("Grand  Lahou"));
         assert!(g.knows_place("Dara’a"));
+    }
+
+    #[test]
+    fn a_wider_place_of_the_same_action_is_dropped() {
+        use crate::record::Span;
+        let text = "Troops killed two in Ramadi, Iraq, and in the Vedeno region of southern Chechnya, and in Sinai and Gaza.";
+        let span = |t: &str| {
+            let b = text.find(t).unwrap();
+            let start = text[..b].chars().count();
+            Span { text: t.into(), start, end: start + t.chars().count(), ..Default::default() }
+        };
+        let triple = |place: &str| Triple::at(span("killed"), span(place));
+        let mut r = Record::error("d", Default::default(), "x", "y");
+        r.triples = ["Ramadi", "Iraq", "Vedeno", "Chechnya", "Sinai", "Gaza"].iter().map(|p| triple(p)).collect();
+        r.entities = r.triples.iter().map(|t| loc(&t.place.text)).collect();
+        Gazetteer::embedded().geocode(&mut r);
+        Gazetteer::keep_most_specific_places(text, &mut r);
+        let kept: Vec<&str> = r.triples.iter().map(|t| t.place.text.as_str()).collect();
+        assert_eq!(kept, ["Ramadi", "Vedeno", "Sinai", "Gaza"], "Iraq holds Ramadi; Chechnya is written as Vedeno's container; a list is no container");
+        assert!(encloses_after(", ") && encloses_after(" region of southern ") && encloses_after(" in the ") && !encloses_after(" and ") && !encloses_after(" city of "));
     }
 
     #[test]

@@ -146,6 +146,26 @@ pub struct Triple {
     pub optional: bool,
 }
 
+impl Triple {
+    /// A triple with only its action and place (`at`), for tests and tools that fill the rest.
+    pub fn at(action: Span, place: Span) -> Triple {
+        Triple {
+            actor: None,
+            action,
+            place,
+            place_relation: PlaceRelation::At,
+            place_qualifier: None,
+            negated: false,
+            object: None,
+            time: None,
+            attributed_to: None,
+            score: None,
+            sentence: None,
+            optional: false,
+        }
+    }
+}
+
 /// Why a document could not be processed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorInfo {

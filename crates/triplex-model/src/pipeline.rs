@@ -262,6 +262,7 @@ impl Pipeline {
                         let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
                         resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
                         self.gazetteer.geocode(&mut rec);
+                        Gazetteer::keep_most_specific_places(&text, &mut rec);
                         (rec, nwords, bytes)
                     }
                     (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
