@@ -125,7 +125,6 @@ fn ratio(a: usize, b: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::PlaceRelation;
 
     fn sp(text: &str, start: usize) -> Span {
         Span { text: text.into(), start, end: start + text.chars().count(), ..Span::default() }
