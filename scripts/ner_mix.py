@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Builds the NER training and selection mixes of the multi-source model (docs/training.md).
 
-Usage: scripts/ner_mix.py DATA_DIR OUT_DIR [--gmb-sentences N] [--crossner-copies K] [--seed S]
-Writes OUT_DIR/train.txt (CoNLL-2003 train, N GMB train sentences drawn with the seed, CrossNER
-politics train K times) and OUT_DIR/dev.txt (CoNLL-2003 dev, GMB dev, CrossNER politics dev), all
+Usage: scripts/ner_mix.py DATA_DIR OUT_DIR [--gmb-sentences N] [--crossner-copies K] [--conll-copies C] [--seed S]
+Writes OUT_DIR/train.txt (CoNLL-2003 train C times, N GMB train sentences drawn with the seed,
+CrossNER politics train K times) and OUT_DIR/dev.txt (CoNLL-2003 dev, GMB dev, CrossNER politics dev), all
 `token TAB tag` IOB, sentences apart. Nothing here is copied into the project: OUT_DIR is scratch.
 """
 import argparse
@@ -54,6 +54,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--gmb-sentences", type=int, default=10000)
     ap.add_argument("--crossner-copies", type=int, default=4)
+    ap.add_argument("--conll-copies", type=int, default=1)
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
     data, out = Path(a.data), Path(a.out)
@@ -62,11 +63,11 @@ def main():
     gmb = sentences(data / "gmb/train.txt")
     random.Random(a.seed).shuffle(gmb)
     cross = sentences(data / "crossner_politics/train.txt")
-    train = conll + gmb[: a.gmb_sentences] + cross * a.crossner_copies
+    train = conll * a.conll_copies + gmb[: a.gmb_sentences] + cross * a.crossner_copies
     write(out / "train.txt", train)
     dev = [iob2(s) for s in sentences(data / "conll2003/dev.txt")] + sentences(data / "gmb/dev.txt") + sentences(data / "crossner_politics/dev.txt")
     write(out / "dev.txt", dev)
-    print(f"train: {len(conll)} CoNLL + {min(a.gmb_sentences, len(gmb))} GMB + {a.crossner_copies}x{len(cross)} CrossNER = {len(train)} sentences; dev: {len(dev)}")
+    print(f"train: {a.conll_copies}x{len(conll)} CoNLL + {min(a.gmb_sentences, len(gmb))} GMB + {a.crossner_copies}x{len(cross)} CrossNER = {len(train)} sentences; dev: {len(dev)}")
 
 
 if __name__ == "__main__":
