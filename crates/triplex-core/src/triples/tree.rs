@@ -500,6 +500,22 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
     super::scene::refine(&t, &ms, &places, rules)
 }
 
+/// Clauses that happen at a place by "where" ("Poplar Grove, where authorities rescued
+/// motorists", "the town of Laos, where it was rescued"): relative clauses on the place, or on the
+/// descriptor it names ("the town of X, where").
+fn where_clauses(t: &Tree, ph: usize) -> Vec<Attachment> {
+    let mut heads = vec![ph];
+    if let Some(h) = t.head[ph].filter(|&h| t.base(ph) == "nmod" && t.case(ph) == "of" && (has(DESCRIPTORS, &t.low[h]) || has(PLACE_NOUNS, &t.low[h]))) {
+        heads.push(h);
+    }
+    heads
+        .into_iter()
+        .flat_map(|h| t.kids_with(h, &["acl:relcl"]).collect::<Vec<_>>())
+        .filter(|&k| t.is_verb(k) && t.kids_with(k, &["advmod"]).any(|w| t.low[w] == "where"))
+        .map(|verb| Attachment { verb, relation: PlaceRelation::At, qualifier: None, action_end: None, path: vec![ph] })
+        .collect()
+}
+
 /// The rules' triples, one at most per place mention and clause.
 pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)]) -> Vec<TripleDraft> {
     let mut out: Vec<TripleDraft> = Vec::new();
@@ -508,88 +524,89 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
     let mut paths: Vec<Vec<usize>> = Vec::new();
     for &(mi, ph) in places {
         let m = ms[mi];
-        let Some(att) = attach(t, ph) else { continue };
-        // A phrase after a control verb's complement belongs to the complement, whatever the
-        // parse says ("required the team to travel … to the capital in Kabul").
-        let top = att.path.last().copied().unwrap_or(ph);
-        let v = t.kids_with(att.verb, &["xcomp"]).filter(|&x| att.verb < x && x < top && t.head[top] == Some(att.verb) && t.is_verb(x)).last().unwrap_or(att.verb);
-        if has(REPORTING, &t.low[v]) || t.mention[v].is_some() {
-            continue;
-        }
-        // Verbs that locate rather than act ("the city of Gao, which lies southwest of Kidal").
-        if has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) || unrealised(t, v) {
-            continue;
-        }
-        let mut climbed = Vec::new();
-        let subj = subject(t, v, &mut climbed);
-        // A place is never its own clause's subject; a subject that is no doer ("a bus
-        // exploded in Kabul", "the town fell") undergoes the event: no actor, it is the object.
-        if subj.is_some_and(|s| t.mention[s] == Some(mi)) {
-            continue;
-        }
-        let doer = subj.filter(|&s| is_doer(t, v, s));
-        // The passive's subject undergoes it ("He was elected in Kowloon").
-        let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|&s| subj.is_none() && !att.path.contains(&s))).map(|s| t.phrase(s, ms));
-        let actor = doer.map(|s| t.phrase(s, ms));
-        // A place inside the actor's own name or description ("the Municipality of Livorno").
-        if actor.as_ref().is_some_and(|a| a.start < m.end && m.start < a.end) {
-            continue;
-        }
-        // The action: the verb with its particle, or up to the light noun's "of".
-        let mut end = v;
-        if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or_else(|| took_place(t, v)) {
-            end = prt;
-        }
-        let mut lem = lemma(&t.low[v]);
-        if end != v {
-            lem = format!("{lem} {}", t.low[end]);
-        }
-        if let Some(e) = att.action_end.filter(|&e| t.upos[e] == "ADV") {
-            // "traveling back from": the adverb, and the place's preposition right after it.
-            lem = format!("{lem} {}", t.low[e]);
-            end = end.max(e);
-            if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c == e + 1) {
-                lem = format!("{lem} {}", t.low[c]);
-                end = c;
+        for att in attach(t, ph).into_iter().chain(where_clauses(t, ph)) {
+            // A phrase after a control verb's complement belongs to the complement, whatever the
+            // parse says ("required the team to travel … to the capital in Kabul").
+            let top = att.path.last().copied().unwrap_or(ph);
+            let v = t.kids_with(att.verb, &["xcomp"]).filter(|&x| att.verb < x && x < top && t.head[top] == Some(att.verb) && t.is_verb(x)).last().unwrap_or(att.verb);
+            if has(REPORTING, &t.low[v]) || t.mention[v].is_some() {
+                continue;
             }
-        } else if let Some(of) = att.action_end {
-            end = end.max(of);
-            let light = att.path.last().copied().unwrap_or(v);
-            lem = format!("{lem} {} of", t.low[light]);
-        } else if att.relation == PlaceRelation::To {
-            // Motion "to" keeps its preposition when it follows closely ("heading towards").
-            if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c > end && c <= end + 3 && att.path.len() == 1) {
-                lem = format!("{lem} {}", t.low[c]);
-                end = c;
+            // Verbs that locate rather than act ("the city of Gao, which lies southwest of Kidal").
+            if has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) || unrealised(t, v) {
+                continue;
             }
-        }
-        let action = t.span(v, end);
-        let object = t
-            .kid(v, &["obj"])
-            .filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC") && Some(*o) != took_place(t, v))
-            .map(|o| t.phrase(o, ms))
-            .or(undergoer);
-        let negated = climbed.iter().any(|&c| negated(t, c));
-        let attributed_to = climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms));
-        let score = m.score * doer.and_then(|s| t.mention[s]).map_or(1.0, |s| ms[s].score);
-        let d = TripleDraft {
-            actor,
-            nominal: false,
-            action,
-            lemma: Some(lem),
-            place: m.start..m.end,
-            relation: att.relation,
-            qualifier: att.qualifier,
-            negated,
-            object,
-            time: time_of(t, v),
-            attributed_to,
-            score,
-        };
-        if !out.iter().any(|o| o.actor == d.actor && o.action == d.action && o.place == d.place) {
-            placed.push((v, mi));
-            paths.push(att.path.clone());
-            out.push(d);
+            let mut climbed = Vec::new();
+            let subj = subject(t, v, &mut climbed);
+            // A place is never its own clause's subject; a subject that is no doer ("a bus
+            // exploded in Kabul", "the town fell") undergoes the event: no actor, it is the object.
+            if subj.is_some_and(|s| t.mention[s] == Some(mi)) {
+                continue;
+            }
+            let doer = subj.filter(|&s| is_doer(t, v, s));
+            // The passive's subject undergoes it ("He was elected in Kowloon").
+            let undergoer = subj.filter(|_| doer.is_none()).or_else(|| t.kid(v, &["nsubj:pass"]).filter(|&s| subj.is_none() && !att.path.contains(&s))).map(|s| t.phrase(s, ms));
+            let actor = doer.map(|s| t.phrase(s, ms));
+            // A place inside the actor's own name or description ("the Municipality of Livorno").
+            if actor.as_ref().is_some_and(|a| a.start < m.end && m.start < a.end) {
+                continue;
+            }
+            // The action: the verb with its particle, or up to the light noun's "of".
+            let mut end = v;
+            if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or_else(|| took_place(t, v)) {
+                end = prt;
+            }
+            let mut lem = lemma(&t.low[v]);
+            if end != v {
+                lem = format!("{lem} {}", t.low[end]);
+            }
+            if let Some(e) = att.action_end.filter(|&e| t.upos[e] == "ADV") {
+                // "traveling back from": the adverb, and the place's preposition right after it.
+                lem = format!("{lem} {}", t.low[e]);
+                end = end.max(e);
+                if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c == e + 1) {
+                    lem = format!("{lem} {}", t.low[c]);
+                    end = c;
+                }
+            } else if let Some(of) = att.action_end {
+                end = end.max(of);
+                let light = att.path.last().copied().unwrap_or(v);
+                lem = format!("{lem} {} of", t.low[light]);
+            } else if att.relation == PlaceRelation::To {
+                // Motion "to" keeps its preposition when it follows closely ("heading towards").
+                if let Some(c) = t.kid(ph, &["case"]).filter(|&c| c > end && c <= end + 3 && att.path.len() == 1) {
+                    lem = format!("{lem} {}", t.low[c]);
+                    end = c;
+                }
+            }
+            let action = t.span(v, end);
+            let object = t
+                .kid(v, &["obj"])
+                .filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC") && Some(*o) != took_place(t, v))
+                .map(|o| t.phrase(o, ms))
+                .or(undergoer);
+            let negated = climbed.iter().any(|&c| negated(t, c));
+            let attributed_to = climbed.iter().find_map(|&c| reporter(t, c)).map(|r| t.phrase(r, ms));
+            let score = m.score * doer.and_then(|s| t.mention[s]).map_or(1.0, |s| ms[s].score);
+            let d = TripleDraft {
+                actor,
+                nominal: false,
+                action,
+                lemma: Some(lem),
+                place: m.start..m.end,
+                relation: att.relation,
+                qualifier: att.qualifier,
+                negated,
+                object,
+                time: time_of(t, v),
+                attributed_to,
+                score,
+            };
+            if !out.iter().any(|o| o.actor == d.actor && o.action == d.action && o.place == d.place) {
+                placed.push((v, mi));
+                paths.push(att.path.clone());
+                out.push(d);
+            }
         }
     }
     // A place inside another place of the same clause ("in Bustan al-Diwan district in the city
@@ -969,6 +986,12 @@ mod tests {
             &[("Mallah", "LOC")],
         );
         assert_eq!(show_all(&text, &out), vec!["jihadists | launched | Mallah | At"]);
+        // "Poplar Grove, where authorities rescued motorists": the clause happens at the place.
+        let (text, out) = run(
+            "in ADP 2 case\n Poplar PROPN 0 root\n , PUNCT 6 punct\n where ADV 6 advmod\n authorities NOUN 6 nsubj\n rescued VERB 2 acl:relcl\n motorists NOUN 6 obj",
+            &[("Poplar", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["authorities | rescued | Poplar | At"]);
         // "denied visas to enter the United States": an infinitive on a noun did not happen.
         let (_, out) = run(
             "denied VERB 0 root\n visas NOUN 1 obj\n to PART 4 mark\n enter VERB 2 acl\n the DET 7 det\n United PROPN 7 compound\n States PROPN 4 obj",
