@@ -969,7 +969,7 @@ pub(super) const AGENTIVE_INTRANSITIVE: &[&str] = &[
 
 /// Verbs of mind, intent and attempt that report no event of their own ("believed to be in
 /// Gaza", "trying to cross into Turkey", "accusing it of …"): the event, if any, is the verb they
-/// govern.
+/// govern; and verbs of state ("lives in", "remained in", "sat in a car", "works in").
 pub(super) const NOT_EVENTS: &[&str] = &[
     "believe",
     "think",
@@ -996,6 +996,17 @@ pub(super) const NOT_EVENTS: &[&str] = &[
     "decide",
     "agree",
     "refuse",
+    "ask",
+    "get",
+    "undergo",
+    "mean",
+    "name",
+    "heighten",
+    "remain",
+    "live",
+    "work",
+    "serve",
+    "sit",
 ];
 
 /// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
