@@ -538,20 +538,7 @@ mod tests {
     }
 
     fn triple(actor: Option<Span>, action: Span, place: Span, reporter: Option<Span>) -> Triple {
-        Triple {
-            actor,
-            action,
-            place,
-            place_relation: PlaceRelation::At,
-            place_qualifier: None,
-            negated: false,
-            object: None,
-            time: None,
-            attributed_to: reporter,
-            score: None,
-            sentence: None,
-            optional: false,
-        }
+        Triple { actor, attributed_to: reporter, ..Triple::at(action, place) }
     }
 
     /// Runs resolution on `text` split into sentences at ". " boundaries.

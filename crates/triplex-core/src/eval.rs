@@ -589,20 +589,7 @@ mod tests {
     }
 
     fn tri(a: Extent, v: Extent, p: Extent, rel: PlaceRelation, negated: bool) -> Triple {
-        Triple {
-            actor: Some(sp(a.0, a.1)),
-            action: sp(v.0, v.1),
-            place: sp(p.0, p.1),
-            place_relation: rel,
-            place_qualifier: None,
-            negated,
-            object: None,
-            time: None,
-            attributed_to: None,
-            score: None,
-            sentence: None,
-            optional: false,
-        }
+        Triple { actor: Some(sp(a.0, a.1)), place_relation: rel, negated, ..Triple::at(sp(v.0, v.1), sp(p.0, p.1)) }
     }
 
     fn rec(id: &str, entities: Vec<Entity>, triples: Vec<Triple>) -> Record {

@@ -373,20 +373,7 @@ unsafe fn kernel_avx2(a: *const i16, kp: usize, kb: usize, w: *const i16, scale:
                 facc[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[1]), sr, facc[1]);
             }
         }
-        let s0 = _mm256_loadu_ps(scale);
-        let s1 = _mm256_loadu_ps(scale.add(8));
-        let mut row = [0f32; NR2];
-        for (r, facc) in facc.iter().enumerate().take(out.rows) {
-            let o = out.ptr.add(r * out.ld);
-            if cols == NR2 {
-                _mm256_storeu_ps(o, _mm256_mul_ps(facc[0], s0));
-                _mm256_storeu_ps(o.add(8), _mm256_mul_ps(facc[1], s1));
-            } else {
-                _mm256_storeu_ps(row.as_mut_ptr(), _mm256_mul_ps(facc[0], s0));
-                _mm256_storeu_ps(row.as_mut_ptr().add(8), _mm256_mul_ps(facc[1], s1));
-                std::ptr::copy_nonoverlapping(row.as_ptr(), o, cols);
-            }
-        }
+        store_tile_256(&facc, scale, out, cols);
     }
 }
 
@@ -473,6 +460,31 @@ unsafe fn kernel_vnni(a: *const u8, kp: usize, kb: usize, w: *const i8, scale: *
     }
 }
 
+/// Writes a 256-bit kernel's `MR` × `NR2` accumulators times the column scales to the tile's
+/// `out.rows` rows and first `cols` columns.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn store_tile_256(facc: &[[__m256; 2]; MR], scale: *const f32, out: Tile, cols: usize) {
+    // SAFETY: the caller's target features include AVX2; `scale` holds NR2 values and `out` has
+    // `out.rows` rows of at least `cols` writable values `out.ld` apart.
+    unsafe {
+        let s0 = _mm256_loadu_ps(scale);
+        let s1 = _mm256_loadu_ps(scale.add(8));
+        let mut row = [0f32; NR2];
+        for (r, facc) in facc.iter().enumerate().take(out.rows) {
+            let o = out.ptr.add(r * out.ld);
+            if cols == NR2 {
+                _mm256_storeu_ps(o, _mm256_mul_ps(facc[0], s0));
+                _mm256_storeu_ps(o.add(8), _mm256_mul_ps(facc[1], s1));
+            } else {
+                _mm256_storeu_ps(row.as_mut_ptr(), _mm256_mul_ps(facc[0], s0));
+                _mm256_storeu_ps(row.as_mut_ptr().add(8), _mm256_mul_ps(facc[1], s1));
+                std::ptr::copy_nonoverlapping(row.as_ptr(), o, cols);
+            }
+        }
+    }
+}
+
 /// `MR` rows × `NR2` columns: `out[r][c] = scale[c] · Σ_blocks sx[r][b] · (Σ a·w − corr[b][c])`,
 /// u8 activations and i8 weights in groups of 4 summed by 256-bit `vpdpbusd`.
 #[cfg(target_arch = "x86_64")]
@@ -503,20 +515,7 @@ unsafe fn kernel_avx_vnni(a: *const u8, kp: usize, kb: usize, w: *const i8, scal
                 facc[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[1], c1)), sr, facc[1]);
             }
         }
-        let s0 = _mm256_loadu_ps(scale);
-        let s1 = _mm256_loadu_ps(scale.add(8));
-        let mut row = [0f32; NR2];
-        for (r, facc) in facc.iter().enumerate().take(out.rows) {
-            let o = out.ptr.add(r * out.ld);
-            if cols == NR2 {
-                _mm256_storeu_ps(o, _mm256_mul_ps(facc[0], s0));
-                _mm256_storeu_ps(o.add(8), _mm256_mul_ps(facc[1], s1));
-            } else {
-                _mm256_storeu_ps(row.as_mut_ptr(), _mm256_mul_ps(facc[0], s0));
-                _mm256_storeu_ps(row.as_mut_ptr().add(8), _mm256_mul_ps(facc[1], s1));
-                std::ptr::copy_nonoverlapping(row.as_ptr(), o, cols);
-            }
-        }
+        store_tile_256(&facc, scale, out, cols);
     }
 }
 
