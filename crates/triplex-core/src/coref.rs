@@ -524,7 +524,7 @@ fn strip_article(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Entity, PlaceRelation, Triple};
+    use crate::record::{Entity, Triple};
 
     fn span(text: &str, needle: &str, nth: usize) -> Span {
         let byte = text.match_indices(needle).nth(nth).unwrap().0;
