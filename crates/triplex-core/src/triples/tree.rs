@@ -327,7 +327,8 @@ fn unrealised(t: &Tree, v: usize) -> bool {
 /// The "place" of "took place" / "takes place" right after verb `v`: the event is the
 /// subject, the action "took place", and nobody acts ("The Expo took place at the Centre").
 fn took_place(t: &Tree, v: usize) -> Option<usize> {
-    (lemma(&t.low[v]) == "take").then(|| t.kid(v, &["obj"]).filter(|&o| o > v && o <= v + 2 && t.low[o] == "place")).flatten()
+    // "take the place of" is to replace: "place" has no determiner in "took place".
+    (lemma(&t.low[v]) == "take").then(|| t.kid(v, &["obj"]).filter(|&o| o > v && o <= v + 2 && t.low[o] == "place" && t.kid(o, &["det"]).is_none())).flatten()
 }
 
 /// Whether a verb or its clause is denied ("not", "never", "n't").
