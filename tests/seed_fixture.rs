@@ -16,7 +16,8 @@ fn seed_article_meets_the_accuracy_bar() {
     let tri = report.triples.lenient.f1;
     eprintln!("seed: lenient entity F1 {ent:.3}, lenient triple F1 {tri:.3}");
     assert!(ent >= 0.90, "lenient entity F1 {ent:.3} < 0.90: {:#?}", report.entities.per_label);
-    assert!(tri >= 0.80, "lenient triple F1 {tri:.3} < 0.80: {:?}", report.triples.lenient);
+    // 1.000 on the int8 path since 2026-12-01 (third session); the issue asks 0.90.
+    assert!(tri >= 0.90, "lenient triple F1 {tri:.3} < 0.90: {:?}", report.triples.lenient);
     // The wrong reading: the army took a town "on the way to" Kidal, not Kidal.
     for t in &pred[0].triples {
         assert!(!(t.place.text == "Kidal" && t.action.text.contains("control")), "wrong triple {t:?}");
