@@ -153,6 +153,22 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 case = t.case(h);
             }
             "nmod" | "obl" | "advmod" | "obj" | "nsubj" if (case.is_empty() || case == "of") && h != x => {
+                // "reached the outskirts of Anefis" with "of Anefis" hung on the verb: it belongs to
+                // the part or descriptor noun right before it, the verb's object.
+                if rel == "obl"
+                    && case == "of"
+                    && t.is_verb(h)
+                    && let Some(o) =
+                        t.kid(h, &["obj"]).filter(|&o| o < x && x - o <= 3 && (has(PART_NOUNS, &t.low[o]) || has(DESCRIPTORS, &t.low[o]) || has(PLACE_NOUNS, &t.low[o])))
+                {
+                    if has(PART_NOUNS, &t.low[o]) {
+                        qualifier = Some(format!("{} of", t.low[o]));
+                    }
+                    path.push(o);
+                    x = o;
+                    case = String::new();
+                    continue;
+                }
                 if rel == "nsubj" {
                     // "Gaza and the West Bank were captured by Israel": the passive subject of a
                     // verb whose object is a place ("captured Gaza") is that place.
@@ -987,6 +1003,10 @@ mod tests {
             &[("Mallah", "LOC")],
         );
         assert_eq!(show_all(&text, &out), vec!["jihadists | launched | Mallah | At"]);
+        // "reached the outskirts of Anefis" with "of Anefis" misparsed onto the verb.
+        let (text, out) = run("Troops NOUN 2 nsubj\n reached VERB 0 root\n the DET 4 det\n outskirts NOUN 2 obj\n of ADP 6 case\n Anefis PROPN 2 obl", &[("Anefis", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Troops | reached | Anefis | At"]);
+        assert_eq!(out[0].qualifier.as_deref(), Some("outskirts of"));
         // "Poplar Grove, where authorities rescued motorists": the clause happens at the place.
         let (text, out) = run(
             "in ADP 2 case\n Poplar PROPN 0 root\n , PUNCT 6 punct\n where ADV 6 advmod\n authorities NOUN 6 nsubj\n rescued VERB 2 acl:relcl\n motorists NOUN 6 obj",
