@@ -182,6 +182,15 @@ pub(super) const DESCRIPTORS: &[&str] = &[
     "towns",
     "villages",
     "localities",
+    "constituency",
+    "constituencies",
+    "governorate",
+    "countryside",
+    "prefecture",
+    "quarter",
+    "districts",
+    "provinces",
+    "regions",
 ];
 /// "take control of X": the noun that makes "of" a place preposition.
 pub(super) const LIGHT_NOUNS: &[&str] = &["control", "possession", "command", "hold", "charge"];
@@ -900,6 +909,27 @@ pub(super) const PLACE_NOUNS: &[&str] = &[
     "centre",
     "museum",
     "hall",
+    "checkpoint",
+    "mall",
+    "restaurant",
+    "cafe",
+    "bar",
+    "shop",
+    "factory",
+    "plant",
+    "mine",
+    "farms",
+    "compound",
+    "post",
+    "courthouse",
+    "campus",
+    "residence",
+    "apartment",
+    "theatre",
+    "theater",
+    "cinema",
+    "park",
+    "beach",
 ];
 
 /// Verbs whose "to" names a person or an outcome, not a destination ("lost to England", "lie to Daniel").
