@@ -1168,6 +1168,20 @@ pub(super) const EVENT_NOUNS: &[&str] = &[
     "celebrations",
     "hearing",
     "trial",
+    "mission",
+    "missions",
+    "landslide",
+    "landslides",
+    "accident",
+    "accidents",
+    "incident",
+    "incidents",
+    "shootout",
+    "sit-in",
+    "blockade",
+    "looting",
+    "arson",
+    "rescue",
 ];
 
 /// Verbs that, with an event noun as object, make one action ("carried out airstrikes in Idlib").
