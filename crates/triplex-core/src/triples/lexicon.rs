@@ -526,6 +526,16 @@ pub(super) const BASE_VERBS: &[&str] = &[
     "die",
     "vacate",
     "tour",
+    "accuse",
+    "decide",
+    "refuse",
+    "name",
+    "explode",
+    "collapse",
+    "agree",
+    "hope",
+    "believe",
+    "intend",
 ];
 /// -ed/-ing/-s words that are not verbs here.
 pub(super) const NON_VERBS: &[&str] = &[
@@ -967,6 +977,10 @@ pub(super) const MOTION_ADVERBS: &[&str] = &["back", "away", "home", "out", "off
 
 /// Participles that give their noun a destination ("rockets aimed at", "a ship bound for").
 pub(super) const TARGET_PARTICIPLES: &[&str] = &["aimed", "bound", "headed", "destined", "targeted", "directed"];
+
+/// Verbs whose subject, without an object, undergoes the event ("a bus exploded in Kabul", "the
+/// building collapsed"): no actor, the subject is the object (spec v2).
+pub(super) const UNDERGO_VERBS: &[&str] = &["explode", "collapse", "crash", "sink", "capsize", "derail"];
 
 /// Intransitive verbs whose subject acts (people protest, march, flee; a bus that explodes does
 /// not): any noun subject of these is the doer.

@@ -324,6 +324,10 @@ fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
     if has(DESCRIPTORS, &t.low[s]) || took_place(t, v).is_some() {
         return false;
     }
+    // "A bus exploded in Kabul", "the building collapsed": a thing that undergoes the event.
+    if has(UNDERGO_VERBS, &lemma(&t.low[v])) && t.kid(v, &["obj"]).is_none() && t.upos[s] == "NOUN" && t.mention[s].is_none() {
+        return false;
+    }
     if is_actor(t, s) {
         return true;
     }
@@ -1007,6 +1011,11 @@ mod tests {
         let (text, out) = run("Troops NOUN 2 nsubj\n reached VERB 0 root\n the DET 4 det\n outskirts NOUN 2 obj\n of ADP 6 case\n Anefis PROPN 2 obl", &[("Anefis", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["Troops | reached | Anefis | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("outskirts of"));
+        // "A bus exploded in Kabul": the bus undergoes the event (spec v2): no actor, it is the object.
+        let (text, out) = run("A DET 2 det\n bus NOUN 3 nsubj\n exploded VERB 0 root\n in ADP 5 case\n Kabul PROPN 3 obl", &[("Kabul", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["(none) | exploded | Kabul | At"]);
+        assert_eq!(out[0].object.as_ref().map(|o| &text[o.clone()]), Some("A bus"));
+        assert_eq!((lemma("accused"), lemma("decided"), lemma("named"), lemma("collapsed")), ("accuse".into(), "decide".into(), "name".into(), "collapse".into()));
         // "Poplar Grove, where authorities rescued motorists": the clause happens at the place.
         let (text, out) = run(
             "in ADP 2 case\n Poplar PROPN 0 root\n , PUNCT 6 punct\n where ADV 6 advmod\n authorities NOUN 6 nsubj\n rescued VERB 2 acl:relcl\n motorists NOUN 6 obj",
