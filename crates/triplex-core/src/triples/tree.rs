@@ -546,6 +546,10 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
     for &(mi, ph) in places {
         let m = ms[mi];
         for att in attach(t, ph).into_iter().chain(where_clauses(t, ph)) {
+            // A place that describes a noun that is no scene ("a meeting on the crisis in Yemen").
+            if att.path.iter().skip(1).any(|&w| has(NOT_SCENE_NOUNS, &t.low[w])) {
+                continue;
+            }
             // A phrase after a control verb's complement belongs to the complement, whatever the
             // parse says ("required the team to travel … to the capital in Kabul").
             let top = att.path.last().copied().unwrap_or(ph);
@@ -1011,6 +1015,12 @@ mod tests {
         let (text, out) = run("Troops NOUN 2 nsubj\n reached VERB 0 root\n the DET 4 det\n outskirts NOUN 2 obj\n of ADP 6 case\n Anefis PROPN 2 obl", &[("Anefis", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["Troops | reached | Anefis | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("outskirts of"));
+        // "The UN held a meeting on the crisis in Yemen": Yemen describes the crisis, no scene.
+        let (_, out) = run(
+            "The DET 2 det\n UN PROPN 3 nsubj\n held VERB 0 root\n a DET 5 det\n meeting NOUN 3 obj\n on ADP 8 case\n the DET 8 det\n crisis NOUN 5 nmod\n in ADP 10 case\n Yemen PROPN 8 nmod",
+            &[("UN", "ORG"), ("Yemen", "LOC")],
+        );
+        assert!(out.is_empty(), "{out:?}");
         // "A bus exploded in Kabul": the bus undergoes the event (spec v2): no actor, it is the object.
         let (text, out) = run("A DET 2 det\n bus NOUN 3 nsubj\n exploded VERB 0 root\n in ADP 5 case\n Kabul PROPN 3 obl", &[("Kabul", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["(none) | exploded | Kabul | At"]);
