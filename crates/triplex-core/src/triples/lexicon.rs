@@ -143,6 +143,11 @@ pub(super) const PART_NOUNS: &[&str] = &[
     "coastline",
     "shore",
     "shores",
+    "part",
+    "parts",
+    "rest",
+    "interior",
+    "surroundings",
 ];
 pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Nouns naming the kind of place ("the town of X", "the rebel stronghold X"): skipped.

@@ -1015,6 +1015,10 @@ mod tests {
         let (text, out) = run("Troops NOUN 2 nsubj\n reached VERB 0 root\n the DET 4 det\n outskirts NOUN 2 obj\n of ADP 6 case\n Anefis PROPN 2 obl", &[("Anefis", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["Troops | reached | Anefis | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("outskirts of"));
+        // "captured parts of northern Mali": the place behind a part noun, with its qualifier.
+        let (text, out) = run("The DET 2 det\n army NOUN 3 nsubj\n captured VERB 0 root\n parts NOUN 3 obj\n of ADP 6 case\n Mali PROPN 4 nmod", &[("Mali", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["The army | captured | Mali | At"]);
+        assert_eq!(out[0].qualifier.as_deref(), Some("parts of"));
         // "The UN held a meeting on the crisis in Yemen": Yemen describes the crisis, no scene.
         let (_, out) = run(
             "The DET 2 det\n UN PROPN 3 nsubj\n held VERB 0 root\n a DET 5 det\n meeting NOUN 3 obj\n on ADP 8 case\n the DET 8 det\n crisis NOUN 5 nmod\n in ADP 10 case\n Yemen PROPN 8 nmod",
