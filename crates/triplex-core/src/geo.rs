@@ -377,9 +377,11 @@ impl Gazetteer {
     /// it (", X", " in X", " region of southern X").
     /// `text` is the record's document (spans index it in code points). Runs after [`Gazetteer::geocode`].
     pub fn keep_most_specific_places(text: &str, record: &mut Record) {
-        let chars: Vec<char> = text.chars().collect();
-        let between = |a: usize, b: usize| -> String { chars.get(a..b).map(|c| c.iter().collect()).unwrap_or_default() };
-        let geo_of = |t: &Triple| t.place.geo.clone().flatten();
+        // The text between two places (code points), read only for the rare pairs of one action.
+        let between = |a: usize, b: usize| -> String { text.chars().skip(a).take(b - a).collect() };
+        fn geo_of(t: &Triple) -> Option<&Geo> {
+            t.place.geo.as_ref().and_then(Option::as_ref)
+        }
         let inside = |a: &Triple, b: &Triple| -> bool {
             let Some(gb) = geo_of(b).filter(|g| matches!(g.feature_code.as_str(), "PCLI" | "ADM1")) else { return false };
             let written_inside = a.place.end <= b.place.start && encloses_after(&between(a.place.end, b.place.start));

@@ -57,13 +57,18 @@ pub fn is_lowercase_only(s: &str) -> bool {
     s.chars().any(char::is_lowercase) && !s.chars().any(|c| c.is_alphabetic() && !c.is_lowercase())
 }
 
-/// The label a mention's left context asks for, if any.
-fn cue(text: &str, m: &Mention) -> Option<&'static str> {
-    let mut from = m.start.saturating_sub(60);
+/// The text of up to `bytes` bytes before byte `pos`, starting on a character boundary.
+fn text_before(text: &str, pos: usize, bytes: usize) -> &str {
+    let mut from = pos.saturating_sub(bytes);
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    let before = &text[from..m.start];
+    &text[from..pos]
+}
+
+/// The label a mention's left context asks for, if any.
+fn cue(text: &str, m: &Mention) -> Option<&'static str> {
+    let before = text_before(text, m.start, 60);
     let words: Vec<String> = split_words(before).into_iter().rev().take(3).map(|r| before[r].to_lowercase()).collect();
     let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     if LOC_BEFORE.contains(&w(0)) || (w(0) == "of" && LOC_OF.contains(&w(1))) {
@@ -102,11 +107,7 @@ pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
 
 /// Whether the words around a mention put it in a place slot: "in/at/near/from … X", "X's outskirts".
 fn in_place_slot(text: &str, m: &Mention) -> bool {
-    let mut from = m.start.saturating_sub(30);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let before = &text[from..m.start];
+    let before = text_before(text, m.start, 30);
     let mut to = (m.end + 30).min(text.len());
     while !text.is_char_boundary(to) {
         to -= 1;

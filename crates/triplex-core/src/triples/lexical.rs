@@ -457,7 +457,7 @@ fn attach(toks: &[Tok], p: usize) -> Option<Attach> {
             }
             r
         }
-        None => DIRECT_VERBS.iter().find(|(l, _)| *l == vlem)?.1,
+        None => direct_relation(&vlem)?,
     };
     // Action span and lemma tail.
     let action_end = if light {

@@ -649,6 +649,11 @@ pub(super) const DIRECT_VERBS: &[(&str, PlaceRelation)] = &[
     ("target", PlaceRelation::At),
     ("defend", PlaceRelation::At),
 ];
+
+/// The relation a verb whose direct object is the place gives it ("left Gao" → from), if it is one.
+pub(super) fn direct_relation(verb_lemma: &str) -> Option<PlaceRelation> {
+    DIRECT_VERBS.iter().find(|(l, _)| *l == verb_lemma).map(|(_, r)| *r)
+}
 /// Passive verbs that still place their subject ("troops were deployed to Gao"); others drop the triple.
 pub(super) const PASSIVE_OK: &[&str] =
     &["deploy", "send", "station", "base", "locate", "position", "transfer", "move", "dispatch", "airlift", "see", "spot", "redeploy", "evacuate", "fly"];
@@ -1060,6 +1065,12 @@ pub(super) const NOT_EVENTS: &[&str] = &[
 
 /// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
 pub(super) const STATIVE: &[&str] = &["lie", "located", "locate", "situate", "situated", "border", "neighbour", "neighbor", "overlook"];
+
+/// Whether a verb lemma names no event of its own: a location or state (`STATIVE`), or mind,
+/// intent, attempt or state (`NOT_EVENTS`).
+pub(super) fn eventless(verb_lemma: &str) -> bool {
+    has(STATIVE, verb_lemma) || has(NOT_EVENTS, verb_lemma)
+}
 
 /// Pronouns that name an actor (not "it", "this", "which").
 pub(super) const ACTOR_PRONOUNS: &[&str] = &["i", "we", "you", "he", "she", "they", "me", "us", "him", "her", "them", "who", "whom"];

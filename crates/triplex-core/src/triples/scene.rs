@@ -47,7 +47,7 @@ fn is_predicate(t: &Tree, v: usize) -> bool {
         return false;
     }
     match t.upos[v] {
-        "VERB" => !has(REPORTING, &t.low[v]) && !has(STATIVE, &lemma(&t.low[v])) && !has(NOT_EVENTS, &lemma(&t.low[v])),
+        "VERB" => !has(REPORTING, &t.low[v]) && !eventless(&lemma(&t.low[v])),
         "NOUN" => has(EVENT_NOUNS, &t.low[v]),
         _ => false,
     }

@@ -172,8 +172,7 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 if rel == "nsubj" {
                     // "Gaza and the West Bank were captured by Israel": the passive subject of a
                     // verb whose object is a place ("captured Gaza") is that place.
-                    let relation = DIRECT_VERBS.iter().find(|(v, _)| *v == lemma(hl)).map(|(_, r)| *r);
-                    return match relation {
+                    return match direct_relation(&lemma(hl)) {
                         Some(relation) if t.rel[x] == "nsubj:pass" && case.is_empty() && t.is_verb(h) => Some(Attachment { verb: h, relation, qualifier, action_end: None, path }),
                         _ => None,
                     };
@@ -212,8 +211,7 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 } else if rel == "obj" && case.is_empty() && t.is_verb(h) {
                     // "left Gao", "reached the outskirts of Anefis"; only verbs whose object is a
                     // place ("defeated Panama" is not).
-                    let l = lemma(hl);
-                    let relation = DIRECT_VERBS.iter().find(|(v, _)| *v == l).map(|(_, r)| *r)?;
+                    let relation = direct_relation(&lemma(hl))?;
                     return Some(Attachment { verb: h, relation, qualifier, action_end: None, path });
                 } else if rel == "advmod" && t.is_verb(h) && case == "near" {
                     return Some(Attachment { verb: h, relation: PlaceRelation::Near, qualifier, action_end: None, path });
@@ -558,7 +556,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
                 continue;
             }
             // Verbs that locate rather than act ("the city of Gao, which lies southwest of Kidal").
-            if has(STATIVE, &lemma(&t.low[v])) || has(NOT_EVENTS, &lemma(&t.low[v])) || unrealised(t, v) {
+            if eventless(&lemma(&t.low[v])) || unrealised(t, v) {
                 continue;
             }
             let mut climbed = Vec::new();
@@ -578,7 +576,8 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
             }
             // The action: the verb with its particle, or up to the light noun's "of".
             let mut end = v;
-            if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or_else(|| took_place(t, v)) {
+            let place_word = took_place(t, v);
+            if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or(place_word) {
                 end = prt;
             }
             let mut lem = lemma(&t.low[v]);
@@ -607,7 +606,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
             let action = t.span(v, end);
             let object = t
                 .kid(v, &["obj"])
-                .filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC") && Some(*o) != took_place(t, v))
+                .filter(|o| !att.path.contains(o) && t.mention[*o].is_none_or(|m| ms[m].label != "LOC") && Some(*o) != place_word)
                 .map(|o| t.phrase(o, ms))
                 .or(undergoer);
             let negated = climbed.iter().any(|&c| negated(t, c));
@@ -670,14 +669,7 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
     let has_place = |v: usize| placed.iter().find(|(p, _)| *p == v).map(|&(_, mi)| mi);
     let mut out = Vec::new();
     for v in 0..t.low.len() {
-        if !t.is_verb(v)
-            || has_place(v).is_some()
-            || has(REPORTING, &t.low[v])
-            || has(STATIVE, &lemma(&t.low[v]))
-            || has(NOT_EVENTS, &lemma(&t.low[v]))
-            || unrealised(t, v)
-            || t.mention[v].is_some()
-        {
+        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || eventless(&lemma(&t.low[v])) || unrealised(t, v) || t.mention[v].is_some() {
             continue;
         }
         let mut c = v;
@@ -706,11 +698,12 @@ pub(super) fn scene_triple(t: &Tree, ms: &[&Mention], v: usize, mi: usize, relat
     let actor = doer.map(|s| t.phrase(s, ms)).filter(|a| !(a.start < m.end && m.start < a.end));
     let mut end = v;
     let mut lem = lemma(&t.low[v]);
-    if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or_else(|| took_place(t, v)) {
+    let place_word = took_place(t, v);
+    if let Some(prt) = t.kid(v, &["compound:prt"]).filter(|&k| k > v && k <= v + 2).or(place_word) {
         end = prt;
         lem = format!("{lem} {}", t.low[prt]);
     }
-    let object = t.kid(v, &["obj"]).filter(|&o| t.mention[o] != Some(mi) && Some(o) != took_place(t, v));
+    let object = t.kid(v, &["obj"]).filter(|&o| t.mention[o] != Some(mi) && Some(o) != place_word);
     TripleDraft {
         actor,
         nominal: false,
