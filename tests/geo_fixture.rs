@@ -2,12 +2,13 @@
 //! labelled event sentences (events-ab-places.tsv for development, events-c-places.tsv held out).
 //! A place is right when its GeoNames id is the gold one or lies within 161 km of it.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use triplex_core::Gazetteer;
 use triplex_core::reader::{ReaderOptions, open_inputs};
 use triplex_core::record::Geo;
-use triplex_model::{Pipeline, PipelineConfig};
 
 fn km(a: &Geo, b: &Geo) -> f64 {
     let (la1, lo1, la2, lo2) = (a.latitude.to_radians(), a.longitude.to_radians(), b.latitude.to_radians(), b.longitude.to_radians());
@@ -37,9 +38,8 @@ impl GeoScores {
 /// Runs the shipped model over `inputs` and scores its geo choices against the fixture `tsv`.
 fn score(inputs: &[PathBuf], tsv: &str) -> GeoScores {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let pipeline = Pipeline::load(&PipelineConfig::new(root.join("models/default")).unwrap()).unwrap();
     let docs = open_inputs(inputs, ReaderOptions::default()).unwrap().collect();
-    let (records, _) = pipeline.process(docs);
+    let (records, _) = common::shipped_pipeline().process(docs);
     // What the pipeline chose for each (document, name).
     let mut chosen: HashMap<(String, String), Option<Geo>> = HashMap::new();
     for r in &records {

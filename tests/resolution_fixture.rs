@@ -3,11 +3,12 @@
 //! actors) and the gold fixtures (fixtures-resolution.tsv, every gold triple actor and reporter that
 //! is a pronoun or a definite description; heldout/ rows reported apart).
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use triplex_core::reader::{ReaderOptions, open_inputs};
 use triplex_core::record::Span;
-use triplex_model::{Pipeline, PipelineConfig};
 
 /// Counts of one fixture (or part of one) against the pipeline's output.
 #[derive(Debug, Default)]
@@ -33,10 +34,8 @@ impl ResolutionScores {
 
 /// Each triple actor and reporter of the pipeline's records over `inputs`, by (document, start).
 fn actor_spans(inputs: &[PathBuf]) -> HashMap<(String, usize), Span> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let pipeline = Pipeline::load(&PipelineConfig::new(root.join("models/default")).unwrap()).unwrap();
     let docs = open_inputs(inputs, ReaderOptions::default()).unwrap().collect();
-    let (records, _) = pipeline.process(docs);
+    let (records, _) = common::shipped_pipeline().process(docs);
     let mut spans = HashMap::new();
     for r in &records {
         for t in &r.triples {

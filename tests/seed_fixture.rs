@@ -1,16 +1,16 @@
 //! The seed article scored against its gold labels with the shipped model (issue: extract, "done when").
 
+mod common;
+
 use std::path::Path;
 use triplex_core::eval::{read_jsonl, score_records};
 use triplex_core::reader::Document;
-use triplex_model::{Pipeline, PipelineConfig};
 
 #[test]
 fn seed_article_meets_the_accuracy_bar() {
     let gold = read_jsonl(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mali-anefis.gold.jsonl")).unwrap();
-    let pipeline = Pipeline::load(&PipelineConfig::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/default")).unwrap()).unwrap();
     let docs = gold.iter().map(|g| Document { id: g.id.clone(), meta: Default::default(), text: Ok(g.text.clone().unwrap()) }).collect();
-    let (pred, _) = pipeline.process(docs);
+    let (pred, _) = common::shipped_pipeline().process(docs);
     let report = score_records(&gold, &pred);
     let ent = report.entities.lenient.f1;
     let tri = report.triples.lenient.f1;

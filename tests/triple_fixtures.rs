@@ -3,11 +3,12 @@
 //! articles and 110 sentences held out; the figures README.md reports, held to a floor so
 //! regressions fail. Floors sit below the int8 (AVX-512 VNNI) and f32 paths' figures alike.
 
+mod common;
+
 use std::path::Path;
 use triplex_core::eval::{Report, read_jsonl, score_records};
 use triplex_core::reader::Document;
 use triplex_core::record::Record;
-use triplex_model::{Pipeline, PipelineConfig};
 
 fn fixtures(dir: &str, prefix: &str) -> Vec<Record> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -21,9 +22,8 @@ fn fixtures(dir: &str, prefix: &str) -> Vec<Record> {
 }
 
 fn score(gold: &[Record]) -> Report {
-    let pipeline = Pipeline::load(&PipelineConfig::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/default")).unwrap()).unwrap();
     let docs = gold.iter().map(|g| Document { id: g.id.clone(), meta: Default::default(), text: Ok(g.text.clone().unwrap()) }).collect();
-    score_records(gold, &pipeline.process(docs).0)
+    score_records(gold, &common::shipped_pipeline().process(docs).0)
 }
 
 // Figures of 2026-12-01 (third session: rules v2 + scene model + the doer, state-verb, purpose,

@@ -1,5 +1,6 @@
-//! Helpers of the sink tests (SQLite, PostgreSQL, Parquet): running `triplex extract`, the inputs,
-//! killing a run mid-way, reading a SQLite table back.
+//! Helpers of the integration tests: the shipped pipeline loaded once, and for the sink tests
+//! (SQLite, PostgreSQL, Parquet) running `triplex extract`, the inputs, killing a run mid-way,
+//! reading a SQLite table back.
 // Each test binary uses a part of these.
 #![allow(dead_code)]
 
@@ -8,8 +9,16 @@ use serde_json::{Map, Value, json};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use triplex_core::record::Record;
+use triplex_model::{Pipeline, PipelineConfig};
+
+/// The shipped model's pipeline (`models/default`, default settings), loaded once per test binary.
+pub fn shipped_pipeline() -> &'static Pipeline {
+    static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
+    PIPELINE.get_or_init(|| Pipeline::load(&PipelineConfig::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default")).unwrap()).unwrap())
+}
 
 pub fn triplex(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_triplex"));
