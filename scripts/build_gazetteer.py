@@ -29,7 +29,8 @@ ASCII_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]{2,}$")
 COUNTRY_ALIASES = {"US": ["US", "U.S.", "U.S.A.", "USA", "United States of America", "America"], "GB": ["UK", "U.K.", "Britain", "Great Britain"],
                    "AE": ["UAE", "U.A.E."], "CD": ["DRC", "DR Congo", "Democratic Republic of Congo"], "KR": ["South Korea"], "KP": ["North Korea"],
                    "RU": ["Russia"], "SY": ["Syria"], "IR": ["Iran"], "CZ": ["Czech Republic"], "TW": ["Taiwan"], "VN": ["Vietnam"],
-                   "LA": ["Laos"], "BO": ["Bolivia"], "VE": ["Venezuela"], "TZ": ["Tanzania"], "MD": ["Moldova"], "PS": ["Palestine"]}
+                   "LA": ["Laos"], "BO": ["Bolivia"], "VE": ["Venezuela"], "TZ": ["Tanzania"], "MD": ["Moldova"], "PS": ["Palestine"],
+                   "BA": ["Bosnia"], "MM": ["Burma"], "MK": ["Macedonia"], "CG": ["Republic of Congo", "Congo-Brazzaville", "Congo Brazzaville"], "CD": ["Congo-Kinshasa"]}
 
 
 def fold(s):

@@ -100,6 +100,72 @@ fn encloses_after(between: &str) -> bool {
     }
 }
 
+/// How wide a place is, for choosing between places of one action: a populated place, a site or
+/// a place the gazetteer does not hold (small places mostly), a region, a country.
+fn breadth(t: &Triple) -> u8 {
+    match t.place.geo.as_ref().and_then(Option::as_ref) {
+        Some(g) if g.feature_code.starts_with("PCL") => 3,
+        Some(g) if g.feature_class == "A" => 2,
+        _ => 1,
+    }
+}
+
+/// One scene per action and relation: where an action has several places that are not a list
+/// ("in Karradah ... Baghdad", "Sharifah in western Palmyra"), the narrowest, then the nearest
+/// to the action, is its place; places listed with it ("in Ankara, Bursa and Bergama") stay.
+fn keep_one_scene(text: &str, record: &mut Record) {
+    let triples = &record.triples;
+    let same_event = |a: &Triple, b: &Triple| a.action.start == b.action.start && a.action.end == b.action.end && a.place_relation == b.place_relation;
+    // "Irobo, Grand Lahou, Fresco and in the Sassandra region", "Al-Ghaab and northeastern Latakia";
+    // names between are other list items, or their containers ("in Vedeno region of Chechnya, and in Sinai").
+    let listed = |mid: &str| {
+        let words: Vec<&str> = mid
+            .split_inclusive(',')
+            .flat_map(|w| w.split_whitespace())
+            .flat_map(|w| [w.trim_end_matches(','), if w.ends_with(',') { "," } else { "" }])
+            .filter(|w| !w.is_empty())
+            .collect();
+        let compass = |w: &str| {
+            let w = w.to_lowercase();
+            ["north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "central"].contains(&w.trim_end_matches("ern"))
+        };
+        words.iter().any(|w| matches!(*w, "," | "and" | "or" | "&"))
+            && words.iter().all(|w| {
+                matches!(*w, "," | "and" | "or" | "&" | "in" | "at" | "the") || compass(w) || w.starts_with(char::is_uppercase) || *w == "of" || ENCLOSED_PARTS.contains(w)
+            })
+    };
+    let mut drop = vec![false; triples.len()];
+    for (i, t) in triples.iter().enumerate() {
+        let group: Vec<usize> = (0..triples.len()).filter(|&j| same_event(t, &triples[j])).collect();
+        if group[0] != i || group.iter().all(|&j| triples[j].place.start == t.place.start) {
+            continue;
+        }
+        let distance = |j: usize| triples[j].place.start.abs_diff(triples[j].action.start);
+        let best = *group.iter().min_by_key(|&&j| (breadth(&triples[j]), distance(j))).expect("a group has its first triple");
+        // The places in text order; a place stays when a chain of list separators joins it to the best.
+        let mut order = group.clone();
+        order.sort_by_key(|&j| triples[j].place.start);
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let between = |a: usize, b: usize| -> String { chars.iter().skip(a).take(b.saturating_sub(a)).map(|c| c.1).collect() };
+        let at = order.iter().position(|&j| j == best).expect("best is in the group");
+        let mut kept = vec![false; order.len()];
+        kept[at] = true;
+        for k in at + 1..order.len() {
+            let (p, q) = (&triples[order[k - 1]].place, &triples[order[k]].place);
+            kept[k] = kept[k - 1] && (p.start == q.start || listed(&between(p.end, q.start)));
+        }
+        for k in (0..at).rev() {
+            let (p, q) = (&triples[order[k]].place, &triples[order[k + 1]].place);
+            kept[k] = kept[k + 1] && (p.start == q.start || listed(&between(p.end, q.start)));
+        }
+        for (k, &j) in order.iter().enumerate() {
+            drop[j] = !kept[k];
+        }
+    }
+    let mut keep = drop.iter().map(|d| !d);
+    record.triples.retain(|_| keep.next().unwrap_or(true));
+}
+
 /// Nouns after a place that name it as part of the next one ("the Vedeno region of Chechnya").
 const ENCLOSED_PARTS: &[&str] = &["region", "district", "province", "county", "area", "suburb", "neighbourhood", "neighborhood", "village", "town", "governorate"];
 
@@ -402,6 +468,7 @@ impl Gazetteer {
             .collect();
         let mut keep = drop.iter().map(|d| !d);
         record.triples.retain(|_| keep.next().unwrap_or(true));
+        keep_one_scene(text, record);
     }
 
     /// Sets `geo` on every LOC entity and every triple place of `record` (`null` where the
@@ -530,6 +597,33 @@ mod tests {
         let kept: Vec<&str> = r.triples.iter().map(|t| t.place.text.as_str()).collect();
         assert_eq!(kept, ["Ramadi", "Vedeno", "Sinai", "Gaza"], "Iraq holds Ramadi; Chechnya is written as Vedeno's container; a list is no container");
         assert!(encloses_after(", ") && encloses_after(" region of southern ") && encloses_after(" in the ") && !encloses_after(" and ") && !encloses_after(" city of "));
+    }
+
+    #[test]
+    fn an_action_keeps_one_scene_or_one_list() {
+        use crate::record::Span;
+        let kept = |text: &str, action: &str, places: &[&str]| -> Vec<String> {
+            let span = |t: &str| {
+                let b = text.find(t).unwrap();
+                let start = text[..b].chars().count();
+                Span { text: t.into(), start, end: start + t.chars().count(), ..Default::default() }
+            };
+            let mut r = Record::error("d", Default::default(), "x", "y");
+            r.triples = places.iter().map(|p| Triple::at(span(action), span(p))).collect();
+            r.entities = r.triples.iter().map(|t| loc(&t.place.text)).collect();
+            Gazetteer::embedded().geocode(&mut r);
+            Gazetteer::keep_most_specific_places(text, &mut r);
+            r.triples.iter().map(|t| t.place.text.clone()).collect()
+        };
+        assert_eq!(kept("Crowds protested against the United States in Auckland.", "protested", &["United States", "Auckland"]), ["Auckland"], "a city before a country");
+        assert_eq!(kept("The army stormed Sharifah overnight near the city of Palmyra.", "stormed", &["Sharifah", "Palmyra"]), ["Sharifah"], "the nearer of two cities");
+        let listed = ["Irobo", "Grand Lahou", "Fresco", "Sassandra"];
+        assert_eq!(kept("Attacks occurred in Irobo, Grand Lahou, Fresco and in the Sassandra region.", "occurred", &listed), listed, "a list stays whole");
+        assert_eq!(
+            kept("Attacks occurred in Irobo, Grand Lahou, Fresco and in the Sassandra region.", "occurred", &["Irobo", "Fresco"]),
+            ["Irobo", "Fresco"],
+            "an untagged name between list items"
+        );
     }
 
     #[test]
