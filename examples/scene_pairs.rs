@@ -1,7 +1,9 @@
 //! Training pairs for the scene model: reads `triplex extract --emit conllu` output and the
 //! event_location gold it was run on, and writes one JSON line per (gold event word, place
 //! mention) pair with the pair's features and whether the place is the event's gold place.
-//! Used by `scripts/train_scene.py`; run `cargo run --release --example scene_pairs -- OUT.conllu GOLD.jsonl > pairs.jsonl`.
+//! With `--conllu-vectors` in the extraction, each pair also carries its dense features (the two
+//! words' model rows and their product). Used by `scripts/train_scene.py`; run
+//! `cargo run --release --example scene_pairs -- OUT.conllu GOLD.jsonl > pairs.jsonl`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -9,7 +11,7 @@ use std::io::Write;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use triplex_core::conllu::read_conllu;
-use triplex_core::{Mention, Parse, ParsedWords, SyntaxLabels, scene_pairs};
+use triplex_core::{Mention, Parse, ParsedWords, SyntaxLabels, WordRows, scene_pairs};
 
 #[derive(Deserialize)]
 struct Span {
@@ -53,7 +55,7 @@ fn main() -> anyhow::Result<()> {
         let Some(g) = golds.get(doc) else { continue };
         let bytes: Vec<usize> = g.text.char_indices().map(|(b, _)| b).chain([g.text.len()]).collect();
         let mut words = Vec::new();
-        let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
+        let mut parse = Parse::default();
         let mut mentions: Vec<Mention> = Vec::new();
         for tok in &s.tokens {
             let (a, b) = misc(&tok.misc, "TokenRange").and_then(|r| r.split_once(':')).context("a token without TokenRange")?;
@@ -62,6 +64,12 @@ fn main() -> anyhow::Result<()> {
             parse.upos.push(labels.upos_id(&tok.upos));
             parse.heads.push(tok.head);
             parse.rels.push(labels.deprel_id(&tok.deprel));
+            if let Some(v) = misc(&tok.misc, "Vec") {
+                if parse.rows.dim == 0 {
+                    parse.rows = WordRows::new(v.split_once(':').map_or(0, |(_, hex)| hex.len() / 2));
+                }
+                parse.rows.push_text(v).map_err(anyhow::Error::msg)?;
+            }
             let tag = tok.entity_tag().unwrap_or("O");
             match tag.split_once('-') {
                 Some(("B", l)) => mentions.push(Mention { start: w.start, end: w.end, label: l.to_string(), score: 1.0 }),
@@ -80,7 +88,7 @@ fn main() -> anyhow::Result<()> {
                     continue;
                 }
                 let label = e.places.iter().any(|p| p.start < le && ls < p.end);
-                let line = serde_json::json!({"id": g.id, "event": ei, "has_place": !e.places.is_empty(), "place": [ls, le], "label": label, "p": pair.probability, "features": pair.features});
+                let line = serde_json::json!({"id": g.id, "event": ei, "has_place": !e.places.is_empty(), "place": [ls, le], "label": label, "p": pair.probability, "features": pair.features, "dense": pair.dense.iter().map(|x| (x * 1e4).round() / 1e4).collect::<Vec<f32>>()});
                 writeln!(out, "{line}")?;
             }
         }

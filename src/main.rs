@@ -83,6 +83,10 @@ struct ExtractArgs {
     /// What the --output holds: one record per document, or one flat row per triple or entity.
     #[arg(long, value_enum, default_value_t = EmitArg::Records)]
     emit: EmitArg,
+    /// With --emit conllu: each word's model row in MISC (`Vec=SCALE:HEX`), for training the
+    /// scene model (scripts/train_scene.py).
+    #[arg(long, hide = true)]
+    conllu_vectors: bool,
     /// Encoding of the --output: JSON Lines, or CSV (flat rows only, with a header line).
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
@@ -319,6 +323,7 @@ fn extract(a: ExtractArgs) -> Result<ExitCode> {
     let config = check_outputs(&a).and_then(|()| {
         let mut c = config::pipeline_config(a.model.clone(), a.batch_size, a.threads)?;
         c.emit_conllu = emit == Emit::Conllu;
+        c.conllu_vectors = a.conllu_vectors;
         c.actors = a.actors.as_deref().map(triplex_core::ActorDictionary::from_path).transpose()?;
         Ok(c)
     });

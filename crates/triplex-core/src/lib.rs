@@ -37,7 +37,7 @@ pub use doc::{LABELS, Mention, Sentence};
 pub use fixtures::conll_from_gold;
 pub use geo::Gazetteer;
 pub use mentions::{gazetteer_places, resolve_conll_tags, resolve_mentions};
-pub use parse::{Parse, SyntaxLabels, WindowSyntax, argmax, best_tree, decode_sentence};
+pub use parse::{Parse, SyntaxLabels, WindowSyntax, WordRows, argmax, best_tree, decode_sentence};
 pub use segment::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 pub use triples::{ParsedWords, ScenePair, TripleDraft, extract_triples, scene_pairs};
 pub use words::{NUM_SHAPES, shape, split_words};

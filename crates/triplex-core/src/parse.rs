@@ -32,7 +32,7 @@ fn intern(list: &mut Vec<String>, s: &str) -> u16 {
 
 /// The syntax of one sequence's words, decoded: node 0 is the root, nodes `1..=n` the words whose
 /// first pieces were asked for, in order; `heads` is the best tree over them (one root child).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WindowSyntax {
     pub n: usize,
     /// UPOS id of each word.
@@ -41,14 +41,87 @@ pub struct WindowSyntax {
     pub heads: Vec<usize>,
     /// Relation id of each word to its head.
     pub rels: Vec<u16>,
+    /// The word rows the syntax heads read, one per word (empty where the model gives none).
+    pub rows: WordRows,
+}
+
+/// Rows of `dim` numbers, one per word, kept as int8 with one scale per row (a quarter of f32's
+/// memory; the scene model reads them). A row is quantised as `round(x / scale)`, `scale` its
+/// largest magnitude / 127.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WordRows {
+    pub dim: usize,
+    scales: Vec<f32>,
+    values: Vec<i8>,
+}
+
+impl WordRows {
+    pub fn new(dim: usize) -> Self {
+        WordRows { dim, scales: Vec::new(), values: Vec::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.scales.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scales.is_empty()
+    }
+
+    /// Appends `row` (`dim` numbers), quantised.
+    pub fn push(&mut self, row: &[f32]) {
+        debug_assert_eq!(row.len(), self.dim);
+        let scale = row.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
+        self.scales.push(scale);
+        self.values.extend(row.iter().map(|x| if scale > 0.0 { (x / scale).round() as i8 } else { 0 }));
+    }
+
+    /// Appends row `i` of `other` as it is.
+    pub fn push_from(&mut self, other: &WordRows, i: usize) {
+        self.scales.push(other.scales[i]);
+        self.values.extend_from_slice(&other.values[i * self.dim..(i + 1) * self.dim]);
+    }
+
+    /// Appends a row of zeros.
+    pub fn push_zeros(&mut self) {
+        self.scales.push(0.0);
+        self.values.extend(std::iter::repeat_n(0, self.dim));
+    }
+
+    /// Row `i`, dequantised.
+    pub fn row(&self, i: usize) -> Vec<f32> {
+        self.values[i * self.dim..(i + 1) * self.dim].iter().map(|&q| q as f32 * self.scales[i]).collect()
+    }
+
+    /// Row `i` as text, `SCALE:HEX` (two hex digits per int8 value), as CoNLL-U MISC carries it.
+    pub fn row_text(&self, i: usize) -> String {
+        let hex: String = self.values[i * self.dim..(i + 1) * self.dim].iter().map(|&q| format!("{:02x}", q as u8)).collect();
+        format!("{:e}:{hex}", self.scales[i])
+    }
+
+    /// Appends a row read from `row_text`'s form.
+    pub fn push_text(&mut self, text: &str) -> Result<(), String> {
+        let (scale, hex) = text.split_once(':').ok_or("a row without a scale")?;
+        if hex.len() != 2 * self.dim {
+            return Err(format!("a row of {} hex digits where {} were expected", hex.len(), 2 * self.dim));
+        }
+        self.scales.push(scale.parse().map_err(|e| format!("scale {scale:?}: {e}"))?);
+        for i in 0..self.dim {
+            self.values.push(u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|e| format!("{e}"))? as i8);
+        }
+        Ok(())
+    }
 }
 
 /// The parse of one sentence; `heads[i]` is 0 for the root, else a 1-based word index.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parse {
     pub upos: Vec<u16>,
     pub heads: Vec<usize>,
     pub rels: Vec<u16>,
+    /// Each word's row from the syntax branch (empty where the model gives none): what the scene
+    /// model reads besides the tree.
+    pub rows: WordRows,
 }
 
 impl Parse {
@@ -125,7 +198,18 @@ pub fn decode_sentence(windows: &[&WindowSyntax], owners: &[Option<(usize, usize
     let n = owners.len();
     let rel_id = |name: &str| labels.deprels.iter().position(|r| r == name).unwrap_or(0) as u16;
     let x = labels.upos.iter().position(|u| u == "X").unwrap_or(0) as u16;
-    let mut parse = Parse { upos: vec![x; n], heads: vec![0; n], rels: vec![rel_id("dep"); n] };
+    let mut parse = Parse { upos: vec![x; n], heads: vec![0; n], rels: vec![rel_id("dep"); n], rows: WordRows::default() };
+    // Word rows where every window has them; a word with no piece gets zeros.
+    let dim = windows.first().map_or(0, |w| w.rows.dim);
+    if dim > 0 && windows.iter().all(|w| w.rows.dim == dim && w.rows.len() == w.n) {
+        parse.rows = WordRows::new(dim);
+        for o in owners {
+            match *o {
+                Some((k, node)) => parse.rows.push_from(&windows[k].rows, node - 1),
+                None => parse.rows.push_zeros(),
+            }
+        }
+    }
     // word_at[k][node] = the word window k holds at that node.
     let mut word_at: Vec<Vec<Option<usize>>> = windows.iter().map(|w| vec![None; w.n + 1]).collect();
     for (w, o) in owners.iter().enumerate() {
@@ -188,7 +272,7 @@ mod tests {
 
     /// A window over 3 words: word 2 the root, the others its `nsubj`.
     fn window() -> WindowSyntax {
-        WindowSyntax { n: 3, upos: vec![0, 1, 0], heads: vec![2, 0, 2], rels: vec![1, 0, 1] }
+        WindowSyntax { n: 3, upos: vec![0, 1, 0], heads: vec![2, 0, 2], rels: vec![1, 0, 1], rows: WordRows::default() }
     }
 
     #[test]
@@ -251,5 +335,29 @@ mod tests {
             }
             assert_eq!(p.heads[w], 0);
         }
+    }
+
+    #[test]
+    fn word_rows_follow_their_owners() {
+        // Two-wide rows: window a's node k holds [k, -k], window b's [10 k, 5 k] and a last row
+        // whose int8 values are exact (scale 2).
+        let rows = |r: &[[f32; 2]]| {
+            let mut w = WordRows::new(2);
+            r.iter().for_each(|x| w.push(x));
+            w
+        };
+        let a = WindowSyntax { rows: rows(&[[1.0, -1.0], [2.0, -2.0], [3.0, -3.0]]), ..window() };
+        let b = WindowSyntax { rows: rows(&[[10.0, 5.0], [20.0, 10.0], [254.0, 128.0]]), ..window() };
+        let owners = [Some((0, 2)), None, Some((1, 3))];
+        let p = decode_sentence(&[&a, &b], &owners, &labels());
+        assert_eq!((0..3).map(|i| p.rows.row(i)).collect::<Vec<_>>(), vec![vec![2.0, -2.0], vec![0.0, 0.0], vec![254.0, 128.0]]);
+        // As text and back, the same int8 row.
+        let mut back = WordRows::new(2);
+        back.push_text(&p.rows.row_text(2)).unwrap();
+        assert_eq!(back.row(0), vec![254.0, 128.0]);
+        assert!(back.push_text("1e0:00").is_err());
+        // A window without rows leaves the sentence without any.
+        let c = window();
+        assert!(decode_sentence(&[&a, &c], &owners, &labels()).rows.is_empty());
     }
 }

@@ -123,7 +123,9 @@ impl<'m> Tagger<'m> {
         for (s, words) in sentences.iter().zip(best) {
             let range = first_window..first_window + s.windows.len();
             first_window = range.end;
-            let parse = match (labels, syntax[range.clone()].iter().map(Option::as_ref).collect::<Option<Vec<&WindowSyntax>>>()) {
+            // The windows are taken, so that their word rows are freed once the sentence has its own.
+            let taken: Option<Vec<WindowSyntax>> = syntax[range.clone()].iter_mut().map(Option::take).collect();
+            let parse = match (labels, taken.as_ref().map(|w| w.iter().collect::<Vec<&WindowSyntax>>())) {
                 (Some(labels), Some(wins)) => {
                     let owners: Vec<Option<(usize, usize)>> = words.iter().map(|b| b.2.map(|(i, node)| (i - range.start, node))).collect();
                     Some(decode_sentence(&wins, &owners, labels))

@@ -94,6 +94,9 @@ pub struct PipelineConfig {
     pub threads: Option<usize>,
     /// Also render each record's sentences as CoNLL-U (`Record::conllu`); needs syntax heads.
     pub emit_conllu: bool,
+    /// With `emit_conllu`: also each word's model row in MISC (`Vec=SCALE:HEX`, int8 times the
+    /// scale), for training the scene model (`examples/scene_pairs.rs`).
+    pub conllu_vectors: bool,
     /// Actor dictionary (`--actors`) applied after in-document resolution.
     pub actors: Option<ActorDictionary>,
 }
@@ -101,7 +104,16 @@ pub struct PipelineConfig {
 impl PipelineConfig {
     /// The defaults for a model directory: default kernels, batches of 32, all cores, records only.
     pub fn new(model_dir: impl Into<PathBuf>) -> Result<Self> {
-        Ok(PipelineConfig { model_dir: model_dir.into(), weights: WeightFormat::parse("")?, kernels: Isa::best(), batch_size: 32, threads: None, emit_conllu: false, actors: None })
+        Ok(PipelineConfig {
+            model_dir: model_dir.into(),
+            weights: WeightFormat::parse("")?,
+            kernels: Isa::best(),
+            batch_size: 32,
+            threads: None,
+            emit_conllu: false,
+            conllu_vectors: false,
+            actors: None,
+        })
     }
 }
 
@@ -111,6 +123,7 @@ pub struct Pipeline {
     pieces: WordPieces,
     batch_size: usize,
     emit_conllu: bool,
+    conllu_vectors: bool,
     /// Places are looked up here (the embedded GeoNames gazetteer).
     gazetteer: &'static Gazetteer,
     /// Renames actors across documents (`--actors`).
@@ -147,6 +160,7 @@ impl Pipeline {
         let pieces = WordPieces::from_file(&dir.join("tokenizer.json"))?;
         let mut p = Self::new(Box::new(model), pieces, config.batch_size);
         p.emit_conllu = config.emit_conllu;
+        p.conllu_vectors = config.conllu_vectors;
         p.dictionary = config.actors.clone();
         p.set_threads(config.threads)?;
         Ok(p)
@@ -173,7 +187,7 @@ impl Pipeline {
 
     /// A pipeline over any tagging backend, on rayon's global pool, records only.
     pub fn new(model: Box<dyn TokenTagger>, pieces: WordPieces, batch_size: usize) -> Self {
-        Pipeline { model, pieces, batch_size, emit_conllu: false, gazetteer: Gazetteer::embedded(), dictionary: None, pool: None }
+        Pipeline { model, pieces, batch_size, emit_conllu: false, conllu_vectors: false, gazetteer: Gazetteer::embedded(), dictionary: None, pool: None }
     }
 
     /// Runs `f` on the pipeline's thread pool.
@@ -257,7 +271,7 @@ impl Pipeline {
                     (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
                         let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
-                        let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu);
+                        let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu.then_some(self.conllu_vectors));
                         let idx = CharIndex::new(&text);
                         let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
                         resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
@@ -304,7 +318,8 @@ fn prepare(text: &str) -> Prepared {
 /// The document's sentences in CoNLL-U: `# newdoc id`, `# sent_id = ID-N`, `# text`, then per
 /// word its predicted UPOS, head and relation; MISC holds the word's tag in the record's entities
 /// (`NE=B-LOC`, as spaCy's CoNLL-U converter reads it), its code-point range in the document (`TokenRange=start:end`) and `SpaceAfter=No`.
-fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], parses: &[Option<Parse>], tagger: &Tagger, idx: &CharIndex) -> String {
+#[allow(clippy::too_many_arguments)]
+fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], parses: &[Option<Parse>], tagger: &Tagger, idx: &CharIndex, vectors: bool) -> String {
     let syn = tagger.model.syntax_labels();
     // Mentions by start, so each word's is found by binary search (they do not overlap).
     let mut by_start: Vec<&Mention> = mentions.iter().collect();
@@ -331,6 +346,9 @@ fn conllu_block(id: &str, text: &str, prep: &Prepared, mentions: &[Mention], par
                 let mut misc = vec![format!("NE={}", tag(w)), format!("TokenRange={}:{}", idx.char_of(w.start), idx.char_of(w.end))];
                 if words.get(i + 1).is_some_and(|n| n.start == w.end) {
                     misc.push("SpaceAfter=No".into());
+                }
+                if let Some(p) = parses[si].as_ref().filter(|p| vectors && p.rows.len() == words.len()) {
+                    misc.push(format!("Vec={}", p.rows.row_text(i)));
                 }
                 Token {
                     id: i + 1,
@@ -361,7 +379,8 @@ fn build_record(
     parses: &[Option<Parse>],
     tagger: &Tagger,
     gazetteer: &Gazetteer,
-    conllu: bool,
+    // Some(with word rows) to render CoNLL-U.
+    conllu: Option<bool>,
 ) -> Record {
     let mut mentions = Vec::new();
     for (words, tags) in prep.words.iter().zip(tags) {
@@ -408,7 +427,7 @@ fn build_record(
             });
         }
     }
-    let conllu = conllu.then(|| conllu_block(&id, text, prep, &mentions, parses, tagger, &idx));
+    let conllu = conllu.map(|vectors| conllu_block(&id, text, prep, &mentions, parses, tagger, &idx, vectors));
     Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, actors: Vec::new(), conllu }
 }
 

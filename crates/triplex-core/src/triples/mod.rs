@@ -73,7 +73,7 @@ impl HandParsed {
             at += r[0].len() + 1;
         }
         let mut labels = SyntaxLabels { upos: Vec::new(), deprels: Vec::new() };
-        let mut parse = Parse { upos: Vec::new(), heads: Vec::new(), rels: Vec::new() };
+        let mut parse = Parse::default();
         for r in &rows {
             parse.upos.push(labels.upos_id(r[1]));
             parse.heads.push(r[2].parse().unwrap());

@@ -15,7 +15,7 @@ use super::{ParsedWords, TripleDraft};
 use crate::doc::Mention;
 use crate::record::PlaceRelation;
 
-/// The embedded model: feature weights, and the two decision thresholds.
+/// An embedded model: feature weights, and the two decision thresholds.
 #[derive(Deserialize)]
 struct SceneModel {
     bias: f32,
@@ -27,18 +27,39 @@ struct SceneModel {
     /// event word of a few train events.
     event_lemmas: Vec<String>,
     weights: HashMap<String, f32>,
+    /// Weights over a pair's dense features (`dense_features`); empty in the tree-only model.
+    #[serde(default)]
+    dense: Vec<f32>,
 }
 
 impl SceneModel {
-    fn probability(&self, features: &[String]) -> f32 {
-        let z = self.bias + features.iter().filter_map(|f| self.weights.get(f)).sum::<f32>();
+    /// `dense` is empty for the tree-only model, and as long as its weights for the other.
+    fn probability(&self, features: &[String], dense: &[f32]) -> f32 {
+        let z = self.bias + features.iter().filter_map(|f| self.weights.get(f)).sum::<f32>() + self.dense.iter().zip(dense).map(|(w, x)| w * x).sum::<f32>();
         1.0 / (1.0 + (-z).exp())
     }
 }
 
-fn model() -> &'static SceneModel {
-    static MODEL: OnceLock<SceneModel> = OnceLock::new();
-    MODEL.get_or_init(|| serde_json::from_str(include_str!("scene_weights.json")).expect("the embedded scene weights are valid JSON"))
+/// The dense features of the pair (predicate `v`, place head `ph`): the two words' model rows and
+/// their product, side by side; empty where the parse has no rows.
+fn dense_features(t: &Tree, v: usize, ph: usize) -> Vec<f32> {
+    match (t.vector(v), t.vector(ph)) {
+        (Some(a), Some(b)) => a.iter().chain(&b).copied().chain(a.iter().zip(&b).map(|(x, y)| x * y)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The model for a sentence: over the tree and the model's word rows where the parse has rows of
+/// the width it was trained on (`scene_weights_rows.json`), else over the tree alone
+/// (`scene_weights.json`: hand-made parses, a backend that gives no rows).
+fn model(t: &Tree) -> &'static SceneModel {
+    static TREE_ONLY: OnceLock<SceneModel> = OnceLock::new();
+    static WITH_ROWS: OnceLock<SceneModel> = OnceLock::new();
+    let rows = WITH_ROWS.get_or_init(|| serde_json::from_str(include_str!("scene_weights_rows.json")).expect("the embedded scene weights are valid JSON"));
+    match t.row_width() {
+        w if w > 0 && 3 * w == rows.dense.len() => rows,
+        _ => TREE_ONLY.get_or_init(|| serde_json::from_str(include_str!("scene_weights.json")).expect("the embedded scene weights are valid JSON")),
+    }
 }
 
 /// Whether word `v` can be an event: a verb that is not a report or a state, or an event noun.
@@ -46,8 +67,10 @@ fn is_predicate(t: &Tree, v: usize) -> bool {
     if t.mention[v].is_some() {
         return false;
     }
+    // "a convoy made up of dozens of vehicles" says what something consists of.
+    let consists_of = lemma(&t.low[v]) == "make" && t.low.get(v + 1).is_some_and(|w| w == "up") && t.low.get(v + 2).is_some_and(|w| w == "of");
     match t.upos[v] {
-        "VERB" => !has(REPORTING, &t.low[v]) && !eventless(&lemma(&t.low[v])),
+        "VERB" => !consists_of && !has(REPORTING, &t.low[v]) && !eventless(&lemma(&t.low[v])),
         "NOUN" => has(EVENT_NOUNS, &t.low[v]),
         _ => false,
     }
@@ -240,6 +263,16 @@ fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms:
     out
 }
 
+/// Whether a sentence ends between words `a` and `b` (`a < b`): a word ending in ".", "!" or "?"
+/// (an abbreviation's dot aside: the next word is capitalised and the word is no initial).
+fn sentence_end_between(t: &Tree, a: usize, b: usize) -> bool {
+    (a..b).any(|w| {
+        let word = &t.text[t.words[w].clone()];
+        let next = &t.text[t.words[w + 1].clone()];
+        matches!(word, "." | "!" | "?") && next.starts_with(|c: char| c.is_uppercase() || c == '"' || c == '“')
+    })
+}
+
 /// The rules' triples corrected by the scene model: a rule triple whose pair the model finds
 /// unlikely is dropped; a predicate with no rule triple gets its most likely place when that is
 /// likely enough.
@@ -247,8 +280,9 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
     if places.is_empty() {
         return rules;
     }
-    let model = model();
-    let scored: Vec<(usize, usize, f32)> = pair_features(t, places, &rules, ms).iter().map(|(v, pi, f)| (*v, *pi, model.probability(f))).collect();
+    let model = model(t);
+    let scored: Vec<(usize, usize, f32)> =
+        pair_features(t, places, &rules, ms).iter().map(|(v, pi, f)| (*v, *pi, model.probability(f, &dense_features(t, *v, places[*pi].1)))).collect();
     let prob = |v: usize, pi: usize| scored.iter().find(|s| s.0 == v && s.1 == pi).map_or(0.0, |s| s.2);
     let mut out: Vec<TripleDraft> = rules
         .into_iter()
@@ -273,6 +307,10 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
         let best = scored.iter().filter(|s| s.0 == v).max_by(|a, b| a.2.total_cmp(&b.2));
         let Some(&(_, pi, p)) = best.filter(|s| s.2 >= model.add_threshold) else { continue };
         let (mi, ph) = places[pi];
+        // Not across a sentence end the segmenter kept inside a quotation ("... for us. We are at war").
+        if sentence_end_between(t, v.min(ph), v.max(ph)) {
+            continue;
+        }
         let (up, _, _) = paths(t, ph, v);
         // Not through a noun the place only describes ("a town on the way to Kidal").
         if up.iter().skip(1).any(|&w| has(NOT_SCENE_NOUNS, &t.low[w]) || has(PATH_NOUNS, &t.low[w])) {
@@ -293,6 +331,8 @@ pub struct ScenePair {
     pub predicate: Range<usize>,
     pub place: Range<usize>,
     pub features: Vec<String>,
+    /// The pair's dense features (the two words' model rows and their product), or empty.
+    pub dense: Vec<f32>,
     pub probability: f32,
 }
 
@@ -301,12 +341,13 @@ pub fn scene_pairs(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<Sce
     let Some((t, ms)) = super::tree::read(text, p, mentions) else { return Vec::new() };
     let places = super::tree::place_heads(&t, &ms);
     let rules = super::tree::rule_triples(&t, &ms, &places);
-    let model = model();
+    let model = model(&t);
     pair_features(&t, &places, &rules, &ms)
         .into_iter()
         .map(|(v, pi, features)| {
             let m = ms[places[pi].0];
-            ScenePair { predicate: t.words[v].clone(), place: m.start..m.end, probability: model.probability(&features), features }
+            let dense = dense_features(&t, v, places[pi].1);
+            ScenePair { predicate: t.words[v].clone(), place: m.start..m.end, probability: model.probability(&features, &dense), features, dense }
         })
         .collect()
 }
@@ -327,12 +368,21 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_model_loads() {
-        let m = model();
-        assert!(m.weights.len() > 1000, "{} weights", m.weights.len());
-        assert!((0.0..=1.0).contains(&m.add_threshold) && (0.0..=1.0).contains(&m.keep_threshold));
-        for l in ["kill", "capture", "shoot", "protest"] {
-            assert!(m.event_lemmas.iter().any(|e| e == l), "{l} is an event lemma");
+    fn the_embedded_models_load() {
+        let tree_only: SceneModel = serde_json::from_str(include_str!("scene_weights.json")).unwrap();
+        let rows: SceneModel = serde_json::from_str(include_str!("scene_weights_rows.json")).unwrap();
+        for m in [&tree_only, &rows] {
+            assert!(m.weights.len() > 1000, "{} weights", m.weights.len());
+            assert!((0.0..=1.0).contains(&m.add_threshold) && (0.0..=1.0).contains(&m.keep_threshold));
+            for l in ["kill", "capture", "shoot", "protest"] {
+                assert!(m.event_lemmas.iter().any(|e| e == l), "{l} is an event lemma");
+            }
+        }
+        assert!(tree_only.dense.is_empty());
+        // Over the two words' rows and their product (MiniLM rows: 384 wide).
+        assert_eq!(rows.dense.len(), 3 * 384);
+        for l in ["be", "had", "make", "continue"] {
+            assert!(!rows.event_lemmas.iter().any(|e| e == l), "{l} is placed by the rules only");
         }
     }
 

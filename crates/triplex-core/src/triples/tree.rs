@@ -7,6 +7,7 @@ use std::ops::Range;
 use super::lexicon::*;
 use super::{ParsedWords, TripleDraft};
 use crate::doc::Mention;
+use crate::parse::WordRows;
 use crate::record::PlaceRelation;
 
 /// The parse as the rules read it: one entry per word.
@@ -20,6 +21,20 @@ pub(super) struct Tree<'a> {
     pub(super) kids: Vec<Vec<usize>>,
     /// Index into the sentence's mentions of the mention covering each word.
     pub(super) mention: Vec<Option<usize>>,
+    /// Each word's row from the model (`Parse::rows`; empty where it gave none).
+    pub(super) rows: &'a WordRows,
+}
+
+impl Tree<'_> {
+    /// Word `i`'s model row, where the parse has them.
+    pub(super) fn vector(&self, i: usize) -> Option<Vec<f32>> {
+        (self.rows.len() == self.low.len()).then(|| self.rows.row(i))
+    }
+
+    /// The width of the parse's word rows (0 without them).
+    pub(super) fn row_width(&self) -> usize {
+        if self.rows.len() == self.low.len() { self.rows.dim } else { 0 }
+    }
 }
 
 impl Tree<'_> {
@@ -497,6 +512,7 @@ pub(super) fn read<'a>(text: &'a str, p: &ParsedWords<'a>, mentions: &'a [Mentio
         head,
         kids,
         mention,
+        rows: &p.parse.rows,
     };
     Some((t, ms))
 }

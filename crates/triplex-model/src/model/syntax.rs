@@ -122,7 +122,7 @@ impl SyntaxHeads {
                 head_rows.push((s * m + h) as u32);
             }
             let up = (1..k).map(|j| triplex_core::argmax(&upos[(s * m + j) * nu..(s * m + j + 1) * nu]) as u16).collect();
-            result.push(WindowSyntax { n, upos: up, heads, rels: Vec::new() });
+            result.push(WindowSyntax { n, upos: up, heads, rels: Vec::new(), rows: Default::default() });
         }
         // Relations for the chosen arcs only.
         if !dep_rows.is_empty() {

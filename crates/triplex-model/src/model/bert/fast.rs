@@ -8,6 +8,7 @@ use super::*;
 use isa::KernelPath;
 use isa::{Int8, Isa};
 use rayon::prelude::*;
+use triplex_core::WordRows;
 
 /// Weight format of one matmul.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -337,6 +338,17 @@ impl FastSyntax {
     fn decode(&self, rows: Vec<f32>, first: &[usize], starts: &[Vec<usize>]) -> Result<Vec<WindowSyntax>> {
         let (nu, a, r) = (self.nu, self.arc, self.rel);
         let width = nu + 2 * a + 2 * r;
+        let h = rows.len() / (first.len() + starts.iter().map(Vec::len).sum::<usize>()).max(1);
+        // Each sequence's word rows (the root's left out), kept for the scene model.
+        let word_rows: Vec<WordRows> = first
+            .iter()
+            .zip(starts)
+            .map(|(&f, st)| {
+                let mut w = WordRows::new(h);
+                rows[(f + 1) * h..(f + 1 + st.len()) * h].chunks(h).for_each(|r| w.push(r));
+                w
+            })
+            .collect();
         // Projections with bias, in place; GELU on all but the UPOS logits.
         let mut y = self.proj.forward(rows)?;
         y.par_chunks_mut(width * ROWS).for_each(|rows| {
@@ -353,7 +365,8 @@ impl FastSyntax {
         first
             .par_iter()
             .zip(starts)
-            .map(|(&f, st)| {
+            .zip(word_rows)
+            .map(|((&f, st), rows)| {
                 let k = st.len() + 1;
                 let mut raw = vec![0f32; k * k];
                 let head_bias: Vec<f32> = (0..k).map(|hn| dot(&head[(f + hn) * a..(f + hn + 1) * a], &self.arc_head_bias)).collect();
@@ -375,7 +388,7 @@ impl FastSyntax {
                     .enumerate()
                     .map(|(i, &hn)| self.relation(row(i + 1, nu + 2 * a), row(hn, nu + 2 * a + r), &forms[i * self.labels * r..(i + 1) * self.labels * r]) as u16)
                     .collect();
-                Ok(WindowSyntax { n: k - 1, upos, heads, rels })
+                Ok(WindowSyntax { n: k - 1, upos, heads, rels, rows })
             })
             .collect()
     }
