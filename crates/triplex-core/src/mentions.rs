@@ -101,8 +101,59 @@ pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
             }
         }
     }
+    surnames_are_people(text, &mut mentions);
+    one_label_per_name(text, &mut mentions);
     mentions.sort_by_key(|m| (m.start, m.end));
     mentions
+}
+
+/// One label per name in a document: where the mentions of a name disagree, the label with the
+/// larger summed score, if it holds at least twice the other labels' score, is given to all.
+fn one_label_per_name(text: &str, mentions: &mut [Mention]) {
+    let mut score: HashMap<&str, HashMap<&str, f32>> = HashMap::new();
+    for m in mentions.iter() {
+        *score.entry(&text[m.start..m.end]).or_default().entry(m.label.as_str()).or_default() += m.score;
+    }
+    let winner: HashMap<&str, String> = score
+        .into_iter()
+        .filter(|(_, by)| by.len() > 1)
+        .filter_map(|(name, by)| {
+            let total: f32 = by.values().sum();
+            let (label, best) = by.into_iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)))?;
+            (best >= 2.0 * (total - best)).then(|| (name, label.to_string()))
+        })
+        .collect();
+    for m in mentions.iter_mut() {
+        if let Some(label) = winner.get(&text[m.start..m.end])
+            && *label != m.label
+        {
+            m.label = label.clone();
+            m.score = RELABELLED_SCORE;
+        }
+    }
+}
+
+/// A person named in full earlier in the document is the same person when named by surname
+/// alone later ("Mike Rathbun" ... "Rathbun said"): the one-word mention becomes PER.
+fn surnames_are_people(text: &str, mentions: &mut [Mention]) {
+    let mut first_named: HashMap<&str, usize> = HashMap::new();
+    for m in mentions.iter().filter(|m| m.label == "PER") {
+        let words = split_words(&text[m.start..m.end]);
+        if let [.., last] = words.as_slice()
+            && words.len() >= 2
+        {
+            let surname = &text[m.start + last.start..m.start + last.end];
+            if surname.chars().count() > 1 && surname.starts_with(char::is_uppercase) {
+                first_named.entry(surname).and_modify(|at| *at = (*at).min(m.start)).or_insert(m.start);
+            }
+        }
+    }
+    for m in mentions.iter_mut().filter(|m| m.label != "PER") {
+        if first_named.get(&text[m.start..m.end]).is_some_and(|&at| at < m.start) {
+            m.label = "PER".to_string();
+            m.score = RELABELLED_SCORE;
+        }
+    }
 }
 
 /// Whether the words around a mention put it in a place slot: "in/at/near/from … X", "X's outskirts".
@@ -208,6 +259,32 @@ mod tests {
         let out = resolve_conll_tags(&sents, &pred, &probs, None);
         // The cue in document 0 makes both its mentions LOC; document 1 keeps its own label.
         assert_eq!(out, vec![tags(&["O", "O", "O", "O", "O", "B-LOC"]), tags(&["B-LOC", "O", "O"]), tags(&["B-PER", "O"])]);
+    }
+
+    #[test]
+    fn a_surname_after_the_full_name_is_the_person() {
+        let text = "Rathbun spoke first. Mike Rathbun left the group; Rathbun said so, as Rathbun Ltd did.";
+        let ms = vec![m(text, 0, "Rathbun", "ORG", 0.9), m(text, 0, "Mike Rathbun", "PER", 0.95), m(text, 2, "Rathbun", "ORG", 0.7), m(text, 0, "Rathbun Ltd", "ORG", 0.9)];
+        let out = labels(text, &resolve_mentions(text, ms));
+        // Before the full name it stays as the model said; a longer name is another entity.
+        let expected = [("Rathbun", "ORG"), ("Mike Rathbun", "PER"), ("Rathbun", "PER"), ("Rathbun Ltd", "ORG")];
+        assert_eq!(out, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+    }
+
+    #[test]
+    fn a_name_takes_the_label_most_of_its_mentions_carry() {
+        let text = "Scientology grew. Scientology sued. Scientology won. Hajj and Hajj.";
+        let ms = vec![
+            m(text, 0, "Scientology", "ORG", 0.9),
+            m(text, 1, "Scientology", "ORG", 0.8),
+            m(text, 2, "Scientology", "LOC", 0.6),
+            m(text, 0, "Hajj", "LOC", 0.7),
+            m(text, 1, "Hajj", "MISC", 0.6),
+        ];
+        let out = labels(text, &resolve_mentions(text, ms));
+        // 1.7 against 0.6: all ORG; 0.7 against 0.6 is no majority, each keeps its label.
+        let expected = [("Scientology", "ORG"), ("Scientology", "ORG"), ("Scientology", "ORG"), ("Hajj", "LOC"), ("Hajj", "MISC")];
+        assert_eq!(out, expected.map(|(a, b)| (a.to_string(), b.to_string())));
     }
 
     #[test]
