@@ -287,6 +287,17 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                     path.push(h);
                     return Some(Attachment { verb, relation, qualifier, action_end: None, path });
                 }
+                // "killed in clashes with Kurdish forces near Ain Issa", "fought against rebels in
+                // Aleppo": a place of the other side of a fight is where the fighting is.
+                if matches!(t.case(h).as_str(), "with" | "against" | "between")
+                    && is_actor(t, h)
+                    && t.head[h].is_some_and(|g| t.is_verb(g) || has(EVENT_NOUNS, &t.low[g]))
+                    && path.len() < 4
+                {
+                    path.push(h);
+                    x = h;
+                    continue;
+                }
                 // "celebrated the launch at an event at the Kennedy Space Center": a location of
                 // a located noun is the clause's location (locative only: "on the way to Kidal" is not).
                 if relation == PlaceRelation::At && t.upos[h] == "NOUN" && matches!(t.case(h).as_str(), "at" | "in" | "on") && path.len() < 4 {
@@ -862,6 +873,17 @@ mod tests {
         assert_eq!(&text[d.time.clone().unwrap()], "early this morning");
         assert_eq!(&text[d.attributed_to.clone().unwrap()], "the military");
         assert!(!d.negated);
+    }
+
+    #[test]
+    fn a_place_of_the_other_side_of_a_fight_is_the_fight_s() {
+        // "Six militants were killed in clashes with Kurdish forces near Ain Issa town", with "near
+        // Ain Issa town" parsed onto "forces".
+        let (text, out) = run(
+            "Six NUM 2 nummod\n militants NOUN 4 nsubj:pass\n were AUX 4 aux:pass\n killed VERB 0 root\n in ADP 6 case\n clashes NOUN 4 obl\n with ADP 9 case\n Kurdish ADJ 9 amod\n forces NOUN 6 nmod\n near ADP 13 case\n Ain PROPN 13 compound\n Issa PROPN 11 flat\n town NOUN 9 nmod",
+            &[("Ain Issa", "LOC"), ("Kurdish forces", "ORG")],
+        );
+        assert_eq!(show_all(&text, &out), ["(none) | killed | Ain Issa | Near"]);
     }
 
     #[test]
