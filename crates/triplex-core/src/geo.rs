@@ -65,6 +65,9 @@ type Entries = Vec<Naming>;
 pub struct Gazetteer {
     places: Vec<Place>,
     by_name: HashMap<Box<str>, Entries>,
+    /// Names with a hyphen or an Arabic article, by [`compact_key`]: spellings differ there
+    /// ("Deir ez-Zor"/"Deir Ezzor", "Al-Hasakah"/"Hasakah").
+    by_compact: HashMap<Box<str>, Entries>,
     /// (country, admin1 code) → index of the region.
     regions: HashMap<([u8; 2], Box<str>), u32>,
     /// Countries with more than `DENSE_COUNTRY` entries.
@@ -166,6 +169,24 @@ fn keep_one_scene(text: &str, record: &mut Record) {
     record.triples.retain(|_| keep.next().unwrap_or(true));
 }
 
+/// Arabic articles, written apart or hyphenated ("Al-Hasakah", "Deir ez-Zor").
+const ARTICLES: &[&str] = &["al", "el", "ad", "ar", "as", "at", "an", "ash", "az", "ez", "ed", "es", "et", "ath"];
+
+/// A name key without a leading article and without spaces ("al hasakah" → "hasakah", "deir ez
+/// zor" → "deirezzor"), for names whose spelling varies at articles and hyphens.
+fn compact_key(key: &str) -> String {
+    let key = match key.split_once(' ') {
+        Some((first, rest)) if ARTICLES.contains(&first) => rest,
+        _ => key,
+    };
+    key.chars().filter(|c| *c != ' ').collect()
+}
+
+/// Whether a name is indexed by [`compact_key`] too: it has a hyphen or an article word.
+fn has_variable_spelling(name: &str, key: &str) -> bool {
+    name.contains('-') || key.split(' ').count() > 1 && key.split(' ').any(|w| ARTICLES.contains(&w))
+}
+
 /// Nouns after a place that name it as part of the next one ("the Vedeno region of Chechnya").
 const ENCLOSED_PARTS: &[&str] = &["region", "district", "province", "county", "area", "suburb", "neighbourhood", "neighborhood", "village", "town", "governorate"];
 
@@ -212,6 +233,7 @@ impl Gazetteer {
     pub fn from_tsv(tsv: &str) -> Gazetteer {
         let mut places = Vec::with_capacity(180_000);
         let mut by_name: HashMap<Box<str>, Entries> = HashMap::with_capacity(600_000);
+        let mut by_compact: HashMap<Box<str>, Entries> = HashMap::with_capacity(40_000);
         let mut regions = HashMap::new();
         for line in tsv.lines() {
             let f: Vec<&str> = line.split('\t').collect();
@@ -236,13 +258,17 @@ impl Gazetteer {
             let mut add = |name: &str, primary: bool| {
                 let key = name_key(name);
                 let naming = Naming { place: i, primary, capitals: is_capitals(name) };
-                match by_name.get_mut(key.as_str()) {
+                let index = |map: &mut HashMap<Box<str>, Entries>, key: String| match map.get_mut(key.as_str()) {
                     Some(entries) if entries.iter().any(|e| e.place == i) => {}
                     Some(entries) => entries.push(naming),
                     None => {
-                        by_name.insert(key.into_boxed_str(), vec![naming]);
+                        map.insert(key.into_boxed_str(), vec![naming]);
                     }
+                };
+                if has_variable_spelling(name, &key) {
+                    index(&mut by_compact, compact_key(&key));
                 }
+                index(&mut by_name, key);
             };
             add(f[1], true);
             for (k, alt) in f[9].split('|').filter(|a| !a.is_empty()).enumerate() {
@@ -256,7 +282,7 @@ impl Gazetteer {
             *per_country.entry(p.country).or_default() += 1;
         }
         let dense = per_country.into_iter().filter(|(_, n)| *n > DENSE_COUNTRY).map(|(c, _)| c).collect();
-        Gazetteer { places, by_name, regions, dense }
+        Gazetteer { places, by_name, by_compact, regions, dense }
     }
 
     /// The entry with this GeoNames id (score 1), if the gazetteer holds it.
@@ -296,7 +322,11 @@ impl Gazetteer {
         if !found.is_empty() {
             return found.to_vec();
         }
-        let regions = |key: &str| -> Vec<Naming> { entries(key).iter().copied().filter(|e| self.place(e.place).kind == Kind::Region).collect() };
+        let compact = |key: &str| self.by_compact.get(compact_key(key).as_str()).map_or(&[][..], Vec::as_slice);
+        if !compact(&key).is_empty() {
+            return compact(&key).to_vec();
+        }
+        let regions = |key: &str| -> Vec<Naming> { entries(key).iter().chain(compact(key)).copied().filter(|e| self.place(e.place).kind == Kind::Region).collect() };
         if let Some(base) = REGION_KINDS.iter().find_map(|kind| key.strip_suffix(kind)) {
             return regions(base);
         }
@@ -577,6 +607,10 @@ mod tests {
         assert_eq!(name_key("Dara’a"), name_key("Daraa"));
         assert_eq!(name_key("Grand-Lahou"), name_key("Grand  Lahou"));
         assert!(g.knows_place("Dara’a"));
+        // Articles and hyphens: "Deir ez-Zor" written "Deir Ezzor", "Al-Hasakah" written "Hasakah".
+        assert_eq!(id("Deir Ezzor").map(|g| g.0), Some("SY".to_string()));
+        assert_eq!(id("Hasakah Governorate"), sy_region);
+        assert_eq!((compact_key("al hasakah"), compact_key("deir ez zor")), ("hasakah".to_string(), "deirezzor".to_string()));
     }
 
     #[test]
