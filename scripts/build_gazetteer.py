@@ -38,7 +38,8 @@ def fold(s):
 
 
 def alt_names(name, alts, limit=50):
-    """ASCII alternate names; all-capital ones (airport and other codes: "KSC", "THE") are left out."""
+    """ASCII alternate names; all-capital ones (airport and other codes: "KSC", "THE") are left out,
+    as triplex leaves out at load those without a capital (romanisations: "bali" for Bari)."""
     out = []
     for a in [fold(name)] + list(alts):
         a = a.strip()

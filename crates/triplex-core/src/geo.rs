@@ -271,7 +271,9 @@ impl Gazetteer {
                 index(&mut by_name, key);
             };
             add(f[1], true);
-            for (k, alt) in f[9].split('|').filter(|a| !a.is_empty()).enumerate() {
+            // Alternates without a capital letter are romanisations ("bali" for Bari, "ba li"), not
+            // names English news writes.
+            for (k, alt) in f[9].split('|').filter(|a| a.chars().any(char::is_uppercase)).enumerate() {
                 // The first alternate of a non-ASCII name is its ASCII form ("Ménaka" → "Menaka").
                 add(alt, k == 0 && !f[1].is_ascii() && alt.chars().count() == f[1].chars().count());
             }
