@@ -150,7 +150,9 @@ fn classify(text: &str, label: Option<&str>) -> Kind {
     }
     let capitalised = text.split_whitespace().next().is_some_and(|w| w.chars().next().is_some_and(char::is_uppercase));
     let first = words.first().map_or("", String::as_str);
-    if label.is_some() || (capitalised && !DETERMINERS.contains(&first)) {
+    // "Scientology officials", "Russian troops" (no entity): a description whose head is lower case.
+    let lower_head = label.is_none() && words.len() > 1 && text.split_whitespace().last().is_some_and(|w| w.chars().all(|c| !c.is_uppercase()));
+    if label.is_some() || (capitalised && !DETERMINERS.contains(&first) && !lower_head) {
         return Kind::Name;
     }
     Kind::Description { definite: DEFINITE.contains(&first), head: head_class(&words) }
@@ -463,12 +465,24 @@ fn resolve_pronoun(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters,
     let m = &mentions[i];
     let sentence_start = |s: usize| sentences.get(s).map_or(0, |r| r.0);
     let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && agrees(&mentions[j], p);
-    let in_sentence: Vec<usize> = (0..mentions.len()).filter(|&j| before(j, m.sentence)).collect();
+    // A name inside a wider actor phrase ("Scientology" in "Scientology officials") is that phrase.
+    let inside_another = |j: usize| {
+        (0..mentions.len()).any(|k| {
+            k != j
+                && before(k, mentions[j].sentence)
+                && mentions[k].start <= mentions[j].start
+                && mentions[j].end <= mentions[k].end
+                && mentions[k].end - mentions[k].start > mentions[j].end - mentions[j].start
+        })
+    };
+    let in_sentence: Vec<usize> = (0..mentions.len()).filter(|&j| before(j, m.sentence) && !inside_another(j)).collect();
     let roots: std::collections::HashSet<usize> = in_sentence.iter().map(|&j| clusters.find(j)).collect();
     let unique_here = (roots.len() == 1).then(|| *in_sentence.last().unwrap());
     // The mention that opens sentence `s` (at most OPENING_WORDS words in), if it agrees.
     let opening = |s: usize| -> Option<usize> {
         let first = (0..mentions.len()).find(|&j| mentions[j].sentence == s && !matches!(mentions[j].kind, Kind::Pronoun(_)))?;
+        // The widest mention starting there ("Scientology officials", not "Scientology").
+        let first = (first..mentions.len()).take_while(|&j| mentions[j].start == mentions[first].start).last().unwrap_or(first);
         let lead = chars.slice(sentence_start(s), mentions[first].start);
         (words_since_line_start(&lead) <= OPENING_WORDS && agrees(&mentions[first], p)).then_some(first)
     };
@@ -479,12 +493,49 @@ fn resolve_pronoun(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters,
         Pronoun::First => reporter.filter(|&r| agrees(&mentions[r], p)).or(unique_here),
         Pronoun::Person => unique_here.or_else(|| if in_sentence.is_empty() { previous() } else { None }),
         Pronoun::Plural | Pronoun::Thing => match unique_here {
+            // "The Russian troops captured the men as they were crossing": people named between
+            // the body and "they" may be who "they" are.
+            Some(j) if p == Pronoun::Plural && plural_people(&chars.slice(mentions[j].end, m.start)) => None,
             Some(_) => opening(m.sentence).filter(|&o| o == in_sentence[0] && roots.len() == 1),
             None if in_sentence.is_empty() => previous(),
             None => None,
         },
     };
     found.map(|j| nearest_non_pronoun(mentions, clusters, j, i))
+}
+
+/// Whether `text` names people in the plural ("the men", "civilians", "them").
+fn plural_people(text: &str) -> bool {
+    const PEOPLE: &[&str] = &[
+        "men",
+        "women",
+        "people",
+        "children",
+        "civilians",
+        "soldiers",
+        "troops",
+        "rebels",
+        "militants",
+        "fighters",
+        "protesters",
+        "demonstrators",
+        "police",
+        "officers",
+        "workers",
+        "residents",
+        "villagers",
+        "students",
+        "refugees",
+        "migrants",
+        "prisoners",
+        "hostages",
+        "them",
+        "passengers",
+        "pilgrims",
+        "insurgents",
+        "gunmen",
+    ];
+    lower_words(text).iter().any(|w| PEOPLE.contains(&w.as_str()))
 }
 
 /// Words of `lead` after its last line break (a new paragraph starts a sentence, whatever the splitter said).
@@ -597,6 +648,26 @@ mod tests {
         assert_eq!(actor(2).actor_id, actor(0).actor_id);
         assert_eq!(actor(2).canonical.as_deref(), Some("army convoy"));
         assert!(actor(3).resolved.is_none() && actor(3).actor_id.is_none(), "{:?}", actor(3));
+    }
+
+    #[test]
+    fn they_is_the_whole_actor_phrase_and_stays_open_when_people_come_between() {
+        let t = "On Monday, Scientology officials went to the station where they claimed Montalvo left Gao. Russian troops captured the men as they were crossing from Kunduz.";
+        let ents = vec![entity(t, "Scientology", 0, "ORG"), entity(t, "Montalvo", 0, "PER"), entity(t, "Russian troops", 0, "ORG")];
+        let triples = vec![
+            triple(Some(span(t, "Scientology officials", 0)), span(t, "went", 0), span(t, "station", 0), None),
+            triple(Some(span(t, "Montalvo", 0)), span(t, "left", 0), span(t, "Gao", 0), Some(span(t, "they", 0))),
+            triple(Some(span(t, "they", 1)), span(t, "crossing from", 0), span(t, "Kunduz", 0), None),
+        ];
+        let r = resolve(t, ents, triples, None);
+        let reporter = r.triples[1].attributed_to.clone().unwrap();
+        assert_eq!(reporter.resolved.unwrap().text, "Scientology officials", "not the name inside the phrase");
+        assert!(r.triples[2].actor.clone().unwrap().resolved.is_none(), "the troops or the men");
+        // Without the men between, they are the troops.
+        let t2 = "Russian troops attacked as they were crossing from Kunduz.";
+        let r2 =
+            resolve(t2, vec![entity(t2, "Russian troops", 0, "ORG")], vec![triple(Some(span(t2, "they", 0)), span(t2, "crossing from", 0), span(t2, "Kunduz", 0), None)], None);
+        assert_eq!(r2.triples[0].actor.clone().unwrap().resolved.unwrap().text, "Russian troops");
     }
 
     #[test]
