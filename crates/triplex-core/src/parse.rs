@@ -60,6 +60,11 @@ impl WordRows {
         WordRows { dim, scales: Vec::new(), values: Vec::new() }
     }
 
+    /// Room for `rows` rows without reallocating.
+    pub fn with_capacity(dim: usize, rows: usize) -> Self {
+        WordRows { dim, scales: Vec::with_capacity(rows), values: Vec::with_capacity(rows * dim) }
+    }
+
     pub fn len(&self) -> usize {
         self.scales.len()
     }
@@ -202,7 +207,7 @@ pub fn decode_sentence(windows: &[&WindowSyntax], owners: &[Option<(usize, usize
     // Word rows where every window has them; a word with no piece gets zeros.
     let dim = windows.first().map_or(0, |w| w.rows.dim);
     if dim > 0 && windows.iter().all(|w| w.rows.dim == dim && w.rows.len() == w.n) {
-        parse.rows = WordRows::new(dim);
+        parse.rows = WordRows::with_capacity(dim, n);
         for o in owners {
             match *o {
                 Some((k, node)) => parse.rows.push_from(&windows[k].rows, node - 1),

@@ -344,7 +344,7 @@ impl FastSyntax {
             .iter()
             .zip(starts)
             .map(|(&f, st)| {
-                let mut w = WordRows::new(h);
+                let mut w = WordRows::with_capacity(h, st.len());
                 rows[(f + 1) * h..(f + 1 + st.len()) * h].chunks(h).for_each(|r| w.push(r));
                 w
             })
