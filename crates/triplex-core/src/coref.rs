@@ -222,6 +222,20 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
             mentions.push(Mention { start: s.start, end: s.end, text: s.text.clone(), kind: classify(&s.text, None), label: None, sentence: sentence_of(s.start) });
         }
     }
+    // Every other third-person pronoun that can be an actor, so that the actors list holds it too
+    // ("it" and "her", mostly things and possessives, and "we"/"us", mostly a quoted speaker's
+    // side, only where a triple names them).
+    for (start, end) in words_of(&chars.0) {
+        let word: String = chars.0[start..end].iter().collect();
+        // "US" is the country.
+        let written_as_word = word.chars().skip(1).all(char::is_lowercase);
+        if at.contains_key(&(start, end)) || !written_as_word || !matches!(word.to_lowercase().as_str(), "he" | "she" | "they" | "him" | "them") {
+            continue;
+        }
+        let Some(p) = pronoun(&word) else { continue };
+        at.insert((start, end), mentions.len());
+        mentions.push(Mention { start, end, text: word, kind: Kind::Pronoun(p), label: None, sentence: sentence_of(start) });
+    }
     let mut order: Vec<usize> = (0..mentions.len()).collect();
     order.sort_by_key(|&i| (mentions[i].start, mentions[i].end));
     let mentions: Vec<Mention> = order.iter().map(|&i| mentions[i].clone()).collect();
@@ -245,6 +259,17 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
                 clusters.union(i, a);
                 antecedent.insert(i, a);
             }
+        }
+    }
+
+    // Then the pronouns no triple names, in text order.
+    for i in 0..mentions.len() {
+        if let Kind::Pronoun(p) = mentions[i].kind
+            && !antecedent.contains_key(&i)
+            && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, None, sentences)
+        {
+            clusters.union(i, a);
+            antecedent.insert(i, a);
         }
     }
 
@@ -536,6 +561,24 @@ fn plural_people(text: &str) -> bool {
         "gunmen",
     ];
     lower_words(text).iter().any(|w| PEOPLE.contains(&w.as_str()))
+}
+
+/// The code-point ranges of the words (runs of letters) of `chars`.
+fn words_of(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_alphabetic() {
+            let start = i;
+            while i < chars.len() && chars[i].is_alphanumeric() {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Words of `lead` after its last line break (a new paragraph starts a sentence, whatever the splitter said).
