@@ -196,7 +196,8 @@ fn resolution_of_every_actor_pronoun_of_the_articles() {
     let mut dev_inputs = vec![fixtures.join("mali-anefis.gold.jsonl")];
     let mut held_inputs = Vec::new();
     for (dir, into) in [(fixtures.clone(), &mut dev_inputs), (fixtures.join("heldout"), &mut held_inputs)] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("wikinews-")).collect();
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("wikinews-")).collect();
         files.sort();
         into.extend(files);
     }

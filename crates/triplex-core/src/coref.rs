@@ -184,8 +184,10 @@ impl Clusters {
 struct Chars(Vec<char>);
 
 impl Chars {
+    /// The text from `start` to `end` (empty where `end` is not after `start`).
     fn slice(&self, start: usize, end: usize) -> String {
-        self.0[start.min(self.0.len())..end.min(self.0.len())].iter().collect()
+        let end = end.min(self.0.len());
+        self.0[start.min(end)..end].iter().collect()
     }
 }
 
@@ -711,6 +713,20 @@ mod tests {
         let r2 =
             resolve(t2, vec![entity(t2, "Russian troops", 0, "ORG")], vec![triple(Some(span(t2, "they", 0)), span(t2, "crossing from", 0), span(t2, "Kunduz", 0), None)], None);
         assert_eq!(r2.triples[0].actor.clone().unwrap().resolved.unwrap().text, "Russian troops");
+    }
+
+    #[test]
+    fn a_pronoun_inside_its_candidate_s_span_does_not_panic() {
+        // The actor phrase "those they fought" holds the pronoun: its end lies after the pronoun.
+        let t = "Rebels said those they fought fled to Gao.";
+        let ents = vec![entity(t, "Rebels", 0, "ORG")];
+        let triples = vec![
+            triple(Some(span(t, "those they fought", 0)), span(t, "fled to", 0), span(t, "Gao", 0), None),
+            triple(Some(span(t, "they", 0)), span(t, "fought", 0), span(t, "Gao", 0), None),
+        ];
+        let r = resolve(t, ents, triples, None);
+        assert_eq!(r.triples.len(), 2);
+        assert_eq!(Chars("abc".chars().collect()).slice(2, 1), "");
     }
 
     #[test]

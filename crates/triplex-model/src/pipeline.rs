@@ -270,14 +270,25 @@ impl Pipeline {
                     (Ok(_), _, Some(msg)) => (Record::error(doc.id, doc.meta, "model_error", msg), 0, bytes),
                     (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
-                        let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
-                        let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu.then_some(self.conllu_vectors));
-                        let idx = CharIndex::new(&text);
-                        let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
-                        resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
-                        self.gazetteer.geocode(&mut rec);
-                        Gazetteer::keep_most_specific_places(&text, &mut rec);
-                        (rec, nwords, bytes)
+                        let (id, meta) = (doc.id.clone(), doc.meta.clone());
+                        // A bug in the rules costs its document an error record, never the run.
+                        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
+                            let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu.then_some(self.conllu_vectors));
+                            let idx = CharIndex::new(&text);
+                            let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
+                            resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
+                            self.gazetteer.geocode(&mut rec);
+                            Gazetteer::keep_most_specific_places(&text, &mut rec);
+                            rec
+                        }));
+                        match built {
+                            Ok(rec) => (rec, nwords, bytes),
+                            Err(panic) => {
+                                let what = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                                (Record::error(id, meta, "internal_error", format!("the rules failed on this document: {what}")), 0, bytes)
+                            }
+                        }
                     }
                     (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
                 }

@@ -1061,6 +1061,10 @@ pub(super) const NOT_EVENTS: &[&str] = &[
     "work",
     "serve",
     "sit",
+    // Results and judgements rather than events of their own ("causing a fire", "sentenced to death").
+    "cause",
+    "sentence",
+    "fixate",
 ];
 
 /// Verbs that locate rather than act ("lies 300 km southwest of Kidal").
