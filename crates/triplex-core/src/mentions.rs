@@ -46,7 +46,30 @@ const ORG_BEFORE: &[&str] = &["company", "group", "firm", "agency", "party", "mi
 const RELABELLED_SCORE: f32 = 0.5;
 
 /// Words right before a name that put it in a place slot ("in X", "from X"), for the gazetteer check.
-const PLACE_SLOT_BEFORE: &[&str] = &["in", "at", "near", "from", "outside", "inside", "around", "into", "towards", "toward", "across", "via"];
+const PLACE_SLOT_BEFORE: &[&str] = &[
+    "in",
+    "at",
+    "near",
+    "from",
+    "outside",
+    "inside",
+    "around",
+    "into",
+    "towards",
+    "toward",
+    "across",
+    "via",
+    // Verbs whose object is a place ("captured Lubumbashi", "shelled Tafas").
+    "captured",
+    "recaptured",
+    "seized",
+    "stormed",
+    "overran",
+    "retook",
+    "shelled",
+    "entered",
+    "liberated",
+];
 /// Nouns after "X's" that make X a place ("X's outskirts").
 const PLACE_SLOT_AFTER_POSSESSIVE: &[&str] = &["outskirts", "suburbs", "streets", "centre", "center", "airport", "port"];
 /// A PER or ORG mention the model scored below this may become a place by the gazetteer.
@@ -337,5 +360,10 @@ mod tests {
         let got: Vec<&str> = ms.iter().map(|m| m.label.as_str()).collect();
         assert_eq!(got, ["LOC", "LOC", "PER", "PER", "PER", "PER", "MISC"]);
         assert_eq!(ms[0].score, RELABELLED_SCORE);
+        // The object of a verb whose object is a place: "captured X".
+        let t = "The rebels captured Tafas and met Tafas.";
+        let mut ms = vec![m(t, 0, "Tafas", "ORG", 0.6), m(t, 1, "Tafas", "ORG", 0.6)];
+        gazetteer_places(t, &mut ms, &|name: &str| name == "Tafas");
+        assert_eq!(ms.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["LOC", "ORG"]);
     }
 }
