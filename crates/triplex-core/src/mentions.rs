@@ -75,6 +75,46 @@ const PLACE_SLOT_AFTER_POSSESSIVE: &[&str] = &["outskirts", "suburbs", "streets"
 /// A PER or ORG mention the model scored below this may become a place by the gazetteer.
 pub const GAZETTEER_RELABEL_BELOW: f32 = 0.8;
 
+/// Religious and ethnic groups, faiths and religious feasts: MISC, as CoNLL tags them, never a
+/// place or a body ("Muslims", "the Rohingya", "Islam", "the Hajj").
+const GROUPS_AND_FAITHS: &[&str] = &[
+    "muslims",
+    "christians",
+    "jews",
+    "hindus",
+    "sikhs",
+    "buddhists",
+    "rohingya",
+    "rohingyas",
+    "kurds",
+    "arabs",
+    "shiites",
+    "sunnis",
+    "shias",
+    "alawites",
+    "druze",
+    "yazidis",
+    "pashtuns",
+    "tamils",
+    "hutus",
+    "tutsis",
+    "uighurs",
+    "uyghurs",
+    "copts",
+    "islam",
+    "christianity",
+    "judaism",
+    "hinduism",
+    "buddhism",
+    "hajj",
+    "ramadan",
+];
+
+/// Whether `name` (case aside) is one of `words`.
+fn has_word(words: &[&str], name: &str) -> bool {
+    words.contains(&name.to_lowercase().as_str())
+}
+
 /// Whether every letter is a lower-case one (caseless scripts such as CJK never are).
 pub fn is_lowercase_only(s: &str) -> bool {
     s.chars().any(char::is_lowercase) && !s.chars().any(|c| c.is_alphabetic() && !c.is_lowercase())
@@ -122,6 +162,12 @@ pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
                 // The model's probability was for another label: mark the relabelled mention uncertain.
                 m.score = RELABELLED_SCORE;
             }
+        }
+    }
+    for m in &mut mentions {
+        if m.label != "MISC" && has_word(GROUPS_AND_FAITHS, &text[m.start..m.end]) {
+            m.label = "MISC".to_string();
+            m.score = RELABELLED_SCORE;
         }
     }
     surnames_are_people(text, &mut mentions);
@@ -282,6 +328,14 @@ mod tests {
         let out = resolve_conll_tags(&sents, &pred, &probs, None);
         // The cue in document 0 makes both its mentions LOC; document 1 keeps its own label.
         assert_eq!(out, vec![tags(&["O", "O", "O", "O", "O", "B-LOC"]), tags(&["B-LOC", "O", "O"]), tags(&["B-PER", "O"])]);
+    }
+
+    #[test]
+    fn faiths_groups_and_feasts_are_misc() {
+        let text = "Rohingya fled before the Hajj, Muslims said in Mecca.";
+        let ms = vec![m(text, 0, "Rohingya", "LOC", 0.9), m(text, 0, "Hajj", "LOC", 0.8), m(text, 0, "Muslims", "ORG", 0.7), m(text, 0, "Mecca", "LOC", 0.9)];
+        let got: Vec<String> = resolve_mentions(text, ms).into_iter().map(|m| m.label).collect();
+        assert_eq!(got, ["MISC", "MISC", "MISC", "LOC"]);
     }
 
     #[test]
