@@ -55,7 +55,8 @@ fn score(inputs: &[PathBuf], tsv: &str) -> GeoScores {
     for line in fixture.lines().filter(|l| !l.starts_with('#')).skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
         let Some(pred) = chosen.get(&(f[0].to_string(), f[1].to_string())) else {
-            s.missing += 1;
+            // A non-place the NER no longer gives as a place is no loss.
+            s.missing += usize::from(f[2] != "notplace");
             continue;
         };
         match f[2] {

@@ -350,17 +350,17 @@ mod tests {
 
     #[test]
     fn a_name_takes_the_label_most_of_its_mentions_carry() {
-        let text = "Scientology grew. Scientology sued. Scientology won. Hajj and Hajj.";
+        let text = "Scientology grew. Scientology sued. Scientology won. Kobane and Kobane.";
         let ms = vec![
             m(text, 0, "Scientology", "ORG", 0.9),
             m(text, 1, "Scientology", "ORG", 0.8),
             m(text, 2, "Scientology", "LOC", 0.6),
-            m(text, 0, "Hajj", "LOC", 0.7),
-            m(text, 1, "Hajj", "MISC", 0.6),
+            m(text, 0, "Kobane", "LOC", 0.7),
+            m(text, 1, "Kobane", "MISC", 0.6),
         ];
         let out = labels(text, &resolve_mentions(text, ms));
         // 1.7 against 0.6: all ORG; 0.7 against 0.6 is no majority, each keeps its label.
-        let expected = [("Scientology", "ORG"), ("Scientology", "ORG"), ("Scientology", "ORG"), ("Hajj", "LOC"), ("Hajj", "MISC")];
+        let expected = [("Scientology", "ORG"), ("Scientology", "ORG"), ("Scientology", "ORG"), ("Kobane", "LOC"), ("Kobane", "MISC")];
         assert_eq!(out, expected.map(|(a, b)| (a.to_string(), b.to_string())));
     }
 
