@@ -103,6 +103,11 @@ fn encloses_after(between: &str) -> bool {
     }
 }
 
+/// The text from code point `a` to code point `b` (empty where `b` is not after `a`).
+fn chars_between(text: &str, a: usize, b: usize) -> String {
+    text.chars().skip(a).take(b.saturating_sub(a)).collect()
+}
+
 /// How wide a place is, for choosing between places of one action: a populated place, a site or
 /// a place the gazetteer does not hold (small places mostly), a region, a country.
 fn breadth(t: &Triple) -> u8 {
@@ -148,8 +153,7 @@ fn keep_one_scene(text: &str, record: &mut Record) {
         // The places in text order; a place stays when a chain of list separators joins it to the best.
         let mut order = group.clone();
         order.sort_by_key(|&j| triples[j].place.start);
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let between = |a: usize, b: usize| -> String { chars.iter().skip(a).take(b.saturating_sub(a)).map(|c| c.1).collect() };
+        let between = |a: usize, b: usize| chars_between(text, a, b);
         let at = order.iter().position(|&j| j == best).expect("best is in the group");
         let mut kept = vec![false; order.len()];
         kept[at] = true;
@@ -475,8 +479,8 @@ impl Gazetteer {
     /// it (", X", " in X", " region of southern X").
     /// `text` is the record's document (spans index it in code points). Runs after [`Gazetteer::geocode`].
     pub fn keep_most_specific_places(text: &str, record: &mut Record) {
-        // The text between two places (code points), read only for the rare pairs of one action.
-        let between = |a: usize, b: usize| -> String { text.chars().skip(a).take(b - a).collect() };
+        // The text between two places, read only for the rare pairs of one action.
+        let between = |a: usize, b: usize| chars_between(text, a, b);
         fn geo_of(t: &Triple) -> Option<&Geo> {
             t.place.geo.as_ref().and_then(Option::as_ref)
         }
