@@ -110,6 +110,13 @@ const GROUPS_AND_FAITHS: &[&str] = &[
     "ramadan",
 ];
 
+/// Gives `m` another label than the model's; the model's probability was for that other label,
+/// so the mention is marked uncertain.
+fn relabel(m: &mut Mention, label: &str) {
+    m.label = label.to_string();
+    m.score = RELABELLED_SCORE;
+}
+
 /// Whether `name` (case aside) is one of `words`.
 fn has_word(words: &[&str], name: &str) -> bool {
     words.contains(&name.to_lowercase().as_str())
@@ -158,16 +165,13 @@ pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
         if let Some(v) = votes.get(&text[m.start..m.end]) {
             let (label, _) = v.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).unwrap();
             if *label != m.label {
-                m.label = label.to_string();
-                // The model's probability was for another label: mark the relabelled mention uncertain.
-                m.score = RELABELLED_SCORE;
+                relabel(m, label);
             }
         }
     }
     for m in &mut mentions {
         if m.label != "MISC" && has_word(GROUPS_AND_FAITHS, &text[m.start..m.end]) {
-            m.label = "MISC".to_string();
-            m.score = RELABELLED_SCORE;
+            relabel(m, "MISC");
         }
     }
     surnames_are_people(text, &mut mentions);
@@ -196,8 +200,7 @@ fn one_label_per_name(text: &str, mentions: &mut [Mention]) {
         if let Some(label) = winner.get(&text[m.start..m.end])
             && *label != m.label
         {
-            m.label = label.clone();
-            m.score = RELABELLED_SCORE;
+            relabel(m, label);
         }
     }
 }
@@ -219,8 +222,7 @@ fn surnames_are_people(text: &str, mentions: &mut [Mention]) {
     }
     for m in mentions.iter_mut().filter(|m| m.label != "PER") {
         if first_named.get(&text[m.start..m.end]).is_some_and(|&at| at < m.start) {
-            m.label = "PER".to_string();
-            m.score = RELABELLED_SCORE;
+            relabel(m, "PER");
         }
     }
 }
@@ -248,8 +250,7 @@ fn in_place_slot(text: &str, m: &Mention) -> bool {
 pub fn gazetteer_places(text: &str, mentions: &mut [Mention], is_place: &dyn Fn(&str) -> bool) {
     for m in mentions.iter_mut() {
         if (m.label == "PER" || m.label == "ORG") && m.score < GAZETTEER_RELABEL_BELOW && in_place_slot(text, m) && is_place(&text[m.start..m.end]) {
-            m.label = "LOC".to_string();
-            m.score = RELABELLED_SCORE;
+            relabel(m, "LOC");
         }
     }
 }
