@@ -50,9 +50,27 @@ fn actor_spans(inputs: &[PathBuf]) -> Answers {
     spans
 }
 
+/// Whether to list the development rows left unresolved too (`RESOLUTION_MISSES=1 cargo test
+/// --test resolution_fixture -- --nocapture`), for reading the misses.
+fn list_misses() -> bool {
+    std::env::var_os("RESOLUTION_MISSES").is_some()
+}
+
+/// Whether two texts name the same, leaving aside case, a leading article and honorifics ("Sir
+/// Alan Budd" / "Alan Budd", "the Tories" / "Tories").
+fn same_name(a: &str, b: &str) -> bool {
+    const LEADING: &[&str] = &["the", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "sir", "dr", "dr.", "lord", "lady", "dame"];
+    let key = |t: &str| {
+        let words: Vec<String> = t.split_whitespace().map(str::to_lowercase).collect();
+        let skip = words.iter().take_while(|w| LEADING.contains(&w.as_str())).count().min(words.len().saturating_sub(1));
+        words[skip..].join(" ")
+    };
+    key(a) == key(b)
+}
+
 /// Scores the rows of the fixture `tsv` (doc_id, start, text, gold antecedents `|`-separated or
 /// `none`) that `keep` selects (by document id): a mention is resolved when the pipeline resolved it,
-/// and right when one of the texts it was resolved to is a gold antecedent; `show_errors` lists
+/// and right when one of the texts it was resolved to is a gold antecedent (`same_name`); `show_errors` lists
 /// the wrong ones.
 fn score(answers: &Answers, tsv: &str, keep: &dyn Fn(&str) -> bool, show_errors: bool) -> ResolutionScores {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -69,13 +87,19 @@ fn score(answers: &Answers, tsv: &str, keep: &dyn Fn(&str) -> bool, show_errors:
         s.with_antecedent += usize::from(!gold.is_empty());
         let Some((_, resolved)) = answers.get(&(f[0].to_string(), f[1].parse().unwrap())).filter(|(text, _)| text == f[2]) else {
             s.missing += 1;
+            if show_errors && list_misses() {
+                report.push(format!("MISS {} {} {:?} (gold {})", f[0], f[1], f[2], f[3]));
+            }
             continue;
         };
         if resolved.is_empty() {
+            if show_errors && list_misses() {
+                report.push(format!("UNRESOLVED {} {} {:?} (gold {})", f[0], f[1], f[2], f[3]));
+            }
             continue;
         }
         s.resolved += 1;
-        let ok = resolved.iter().any(|r| gold.iter().any(|g| g.eq_ignore_ascii_case(r)));
+        let ok = resolved.iter().any(|r| gold.iter().any(|g| same_name(g, r)));
         s.right += usize::from(ok);
         if !ok && show_errors {
             report.push(format!("{} {} {:?} -> {:?} (gold {})", f[0], f[1], f[2], resolved, f[3]));
@@ -173,9 +197,10 @@ fn resolution_of_every_actor_pronoun_of_the_articles() {
     let dev = score(&actor_table(&dev_inputs), "articles-pronouns.tsv", &|id| !is_held_out(id), true);
     let held_out = score(&actor_table(&held_inputs), "articles-pronouns.tsv", &|id| is_held_out(id), false);
     assert_eq!((dev.rows, held_out.rows), (173, 125), "every row belongs to an article");
-    // Measured 2026-12-01 (shipped model, int8): development 26/28 resolved right, recall 0.15 of
-    // 171 with an antecedent; held out 25/31, recall 0.22 of 116. Pronouns are resolved where the
-    // text leaves one reading, descriptions only where a triple names them: most misses.
-    assert!(dev.precision() >= 0.90 && dev.recall() >= 0.13, "development {dev:?}");
-    assert!(held_out.precision() >= 0.75 && held_out.recall() >= 0.18, "held out {held_out:?}");
+    // Measured 2026-12-01 (shipped model, int8; fifth session, with the parse's actor phrases,
+    // gender, quotations and appositions): development 61/67 resolved right, recall 0.36 of 171
+    // with an antecedent; held out 43/52, recall 0.37 of 116 (fourth session: 26/28 and 0.15;
+    // 25/31 and 0.22).
+    assert!(dev.precision() >= 0.90 && dev.recall() >= 0.34, "development {dev:?}");
+    assert!(held_out.precision() >= 0.80 && held_out.recall() >= 0.33, "held out {held_out:?}");
 }

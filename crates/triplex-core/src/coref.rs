@@ -5,8 +5,12 @@
 //! a pronoun or description that was tied to an antecedent names it in `resolved`. Rules, and
 //! precision first: a pronoun with two possible antecedents stays unresolved.
 
+mod gender;
+
 use crate::dictionary::ActorDictionary;
 use crate::record::{Actor, Record, Span};
+use crate::triples::{ActorPhrase, is_actor_noun};
+use gender::{Gender, gender_of};
 use std::collections::HashMap;
 
 /// Personal pronouns that may stand as actors.
@@ -47,6 +51,12 @@ struct Mention {
     /// PER/ORG when the mention is such an entity.
     label: Option<String>,
     sentence: usize,
+    /// Only an actor phrase of the parse (no entity, no triple's): listed when tied to another mention.
+    parsed_only: bool,
+    /// No actor noun ("the broadcasts"): never listed, nor what is resolved to it.
+    thing: bool,
+    /// The same name is PER and ORG in the document ("Veritas"): no person for "he".
+    mixed_label: bool,
 }
 
 /// Nouns that name the same kind of body, each mapped to one class word.
@@ -75,6 +85,8 @@ const HEAD_CLASSES: &[(&str, &str)] = &[
     ("junta", "government"),
     ("team", "team"),
     ("squad", "team"),
+    ("spokesman", "spokesperson"),
+    ("spokeswoman", "spokesperson"),
 ];
 
 /// Singular nouns for groups, which "they" and "it" may both refer to.
@@ -158,6 +170,12 @@ fn classify(text: &str, label: Option<&str>) -> Kind {
     Kind::Description { definite: DEFINITE.contains(&first), head: head_class(&words) }
 }
 
+/// What each mention shows, computed once per document: its gender and the quotation it stands in.
+struct MentionFacts {
+    gender: Vec<Option<Gender>>,
+    quote: Vec<Option<(usize, usize)>>,
+}
+
 /// Union-find over mention indices.
 struct Clusters(Vec<usize>);
 
@@ -192,9 +210,14 @@ impl Chars {
 }
 
 /// Resolves the actors of `record` (whose spans index `text` in code points); `sentences` are the
-/// code-point ranges of its sentences; `dictionary` then renames (and may merge) actors.
-pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Record, dictionary: Option<&ActorDictionary>) {
+/// code-point ranges of its sentences, `phrases` the parse's actor phrases (code-point ranges; empty
+/// without a parse); `dictionary` then renames (and may merge) actors.
+pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[ActorPhrase], record: &mut Record, dictionary: Option<&ActorDictionary>) {
     let chars = Chars(text.chars().collect());
+    let quotes = quotations(&chars);
+    let subjects: std::collections::HashSet<(usize, usize)> = phrases.iter().filter(|p| p.subject).map(|p| (p.range.start, p.range.end)).collect();
+    // Pronouns the parse gives a role other than possessor ("moved her", not "her parents").
+    let objects: std::collections::HashSet<(usize, usize)> = phrases.iter().filter(|p| !p.possessive).map(|p| (p.range.start, p.range.end)).collect();
     let sentence_of = |pos: usize| sentences.partition_point(|s| s.1 <= pos).min(sentences.len().saturating_sub(1));
     // Mentions: PER/ORG entities, then triple actors and reporters not already among them.
     let mut mentions: Vec<Mention> = Vec::new();
@@ -208,6 +231,9 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
             kind: classify(&e.text, Some(&e.label)),
             label: Some(e.label.clone()),
             sentence: sentence_of(e.start),
+            parsed_only: false,
+            thing: false,
+            mixed_label: false,
         });
     }
     for t in &record.triples {
@@ -221,8 +247,32 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
                 continue;
             }
             at.insert((s.start, s.end), mentions.len());
-            mentions.push(Mention { start: s.start, end: s.end, text: s.text.clone(), kind: classify(&s.text, None), label: None, sentence: sentence_of(s.start) });
+            mentions.push(Mention {
+                start: s.start,
+                end: s.end,
+                text: s.text.clone(),
+                kind: classify(&s.text, None),
+                label: None,
+                sentence: sentence_of(s.start),
+                parsed_only: false,
+                thing: false,
+                mixed_label: false,
+            });
         }
+    }
+    // The parse's descriptions of actors ("the army", "Some individuals") that are neither.
+    for p in phrases {
+        let (start, end) = (p.range.start, p.range.end);
+        if pronoun(&p.head).is_some() || start >= end || at.contains_key(&(start, end)) || mentions.iter().any(|m| m.start < end && start < m.end) {
+            continue;
+        }
+        let text = chars.slice(start, end);
+        // Not an entity: a description even when capitalised ("People flock ...").
+        let definite = lower_words(&text).first().is_some_and(|w| DEFINITE.contains(&w.as_str()));
+        let kind = Kind::Description { definite, head: class_of(&p.head) };
+        let actor = p.actor || [ORG_HEADS, PERSON_HEADS, TITLES].iter().any(|l| l.contains(&p.head.as_str()));
+        at.insert((start, end), mentions.len());
+        mentions.push(Mention { start, end, text, kind, label: None, sentence: sentence_of(start), parsed_only: true, thing: !actor, mixed_label: false });
     }
     // Every other third-person pronoun that can be an actor, so that the actors list holds it too
     // ("it" and "her", mostly things and possessives, and "we"/"us", mostly a quoted speaker's
@@ -231,12 +281,28 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
         let word: String = chars.0[start..end].iter().collect();
         // "US" is the country.
         let written_as_word = word.chars().skip(1).all(char::is_lowercase);
-        if at.contains_key(&(start, end)) || !written_as_word || !matches!(word.to_lowercase().as_str(), "he" | "she" | "they" | "him" | "them") {
+        let subject = subjects.contains(&(start, end));
+        // "it" only as a subject ("The Malian army said it had taken ...").
+        let listed = matches!(word.to_lowercase().as_str(), "he" | "she" | "they" | "him" | "them")
+            || (subject && word.eq_ignore_ascii_case("it"))
+            || (word.eq_ignore_ascii_case("her") && objects.contains(&(start, end)))
+            || (matches!(word.to_lowercase().as_str(), "we" | "us") && quote_at(&quotes, start).is_some());
+        if at.contains_key(&(start, end)) || !written_as_word || !listed {
             continue;
         }
         let Some(p) = pronoun(&word) else { continue };
         at.insert((start, end), mentions.len());
-        mentions.push(Mention { start, end, text: word, kind: Kind::Pronoun(p), label: None, sentence: sentence_of(start) });
+        mentions.push(Mention { start, end, text: word, kind: Kind::Pronoun(p), label: None, sentence: sentence_of(start), parsed_only: false, thing: false, mixed_label: false });
+    }
+    // Names the model tagged both PER and ORG in this document.
+    let mut labels_of: HashMap<String, (bool, bool)> = HashMap::new();
+    for m in &mentions {
+        let e = labels_of.entry(name_key(&m.text)).or_default();
+        e.0 |= m.label.as_deref() == Some("PER");
+        e.1 |= m.label.as_deref() == Some("ORG");
+    }
+    for m in &mut mentions {
+        m.mixed_label = labels_of.get(&name_key(&m.text)) == Some(&(true, true));
     }
     let mut order: Vec<usize> = (0..mentions.len()).collect();
     order.sort_by_key(|&i| (mentions[i].start, mentions[i].end));
@@ -244,9 +310,11 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
     let renumber: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
     let at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
 
+    let facts = MentionFacts { gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(), quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect() };
     let mut clusters = Clusters((0..mentions.len()).collect());
     tie_names(&chars, &mentions, &mut clusters);
-    let antecedent = resolve_descriptions(&mentions, &mut clusters);
+    tie_appositions(&chars, &mentions, &mut clusters);
+    let antecedent = resolve_descriptions(&chars, &mentions, &mut clusters);
     let mut antecedent = antecedent;
     for t in &record.triples {
         let reporter = t.attributed_to.as_ref().map(|s| at[&(s.start, s.end)]);
@@ -256,7 +324,7 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
             let i = at[&(span.start, span.end)];
             if let Kind::Pronoun(p) = mentions[i].kind
                 && !antecedent.contains_key(&i)
-                && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, reporter, sentences)
+                && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, reporter, sentences, &antecedent, &facts)
             {
                 clusters.union(i, a);
                 antecedent.insert(i, a);
@@ -268,18 +336,39 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], record: &mut Rec
     for i in 0..mentions.len() {
         if let Kind::Pronoun(p) = mentions[i].kind
             && !antecedent.contains_key(&i)
-            && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, None, sentences)
+            && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, None, sentences, &antecedent, &facts)
         {
             clusters.union(i, a);
             antecedent.insert(i, a);
         }
     }
 
-    // Actors: one per cluster that holds something other than an unresolved pronoun.
+    // Actors: one per cluster that holds something other than an unresolved pronoun, and, when
+    // all it holds is the parse's descriptions, more than one mention.
+    let mut size: HashMap<usize, usize> = HashMap::new();
+    let mut listed: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut persons_or_bodies: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    for (i, m) in mentions.iter().enumerate() {
+        if matches!(m.kind, Kind::Pronoun(_)) && !antecedent.contains_key(&i) {
+            continue;
+        }
+        let r = clusters.find(i);
+        *size.entry(r).or_default() += 1;
+        if !m.parsed_only && !matches!(m.kind, Kind::Pronoun(_)) {
+            listed.insert(r);
+        }
+        if !m.thing && !matches!(m.kind, Kind::Pronoun(_)) {
+            persons_or_bodies.insert(r);
+        }
+    }
     let mut members: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut index_of_root: HashMap<usize, usize> = HashMap::new();
     for (i, m) in mentions.iter().enumerate() {
         if matches!(m.kind, Kind::Pronoun(_)) && !antecedent.contains_key(&i) {
+            continue;
+        }
+        let root = clusters.find(i);
+        if (!listed.contains(&root) && size[&root] < 2) || !persons_or_bodies.contains(&root) {
             continue;
         }
         let r = clusters.find(i);
@@ -438,19 +527,182 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
     }
 }
 
-/// Ties each definite description ("the army", "The column") to the one earlier actor whose head
-/// noun is of its class ("Malian army", "An army convoy"); returns description → antecedent.
-fn resolve_descriptions(mentions: &[Mention], clusters: &mut Clusters) -> HashMap<usize, usize> {
+/// Titles a person is named by ("the President", "the spokesman").
+const TITLES: &[&str] = &[
+    "president",
+    "minister",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "ambassador",
+    "secretary",
+    "coach",
+    "captain",
+    "chairman",
+    "governor",
+    "mayor",
+    "commander",
+    "chancellor",
+    "premier",
+    "king",
+    "queen",
+    "pope",
+    "administrator",
+    "director",
+    "senator",
+];
+
+/// Nouns for one person, which "he" and "she" may refer to.
+const PERSON_HEADS: &[&str] = &[
+    "man",
+    "woman",
+    "boy",
+    "girl",
+    "child",
+    "person",
+    "defector",
+    "member",
+    "player",
+    "student",
+    "journalist",
+    "reporter",
+    "astronaut",
+    "candidate",
+    "officer",
+    "soldier",
+    "politician",
+    "judge",
+    "father",
+    "mother",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "driver",
+    "pilot",
+    "agent",
+    "detective",
+    "cosplayer",
+    "poster",
+    "kid",
+    "lead",
+    "worker",
+    "volunteer",
+    "witness",
+    "eyewitness",
+    "leader",
+    "official",
+    "bishop",
+    "prince",
+    "princess",
+    "emperor",
+];
+
+/// Whether mention `m` is a person the text names with `title` just before it ("U.S. President
+/// Donald Trump") or in an apposition right after it ("Almou Ag Mohamed, a spokesperson for …").
+fn titled(chars: &Chars, m: &Mention, title: &str) -> bool {
+    if m.label.as_deref() != Some("PER") || !TITLES.iter().any(|t| class_of(t) == title) {
+        return false;
+    }
+    let is_title = |w: &String| class_of(w.trim_end_matches(',')) == title;
+    // The words before it and its own but the last ("U.S. President Donald Trump's").
+    let own = lower_words(&m.text);
+    let before = chars.slice(m.start.saturating_sub(40), m.start);
+    let before: Vec<String> = lower_words(&before).into_iter().rev().take(3).chain(own.iter().take(own.len().saturating_sub(1)).cloned()).collect();
+    let after = chars.slice(m.end, m.end + 60);
+    let apposition = after.strip_prefix(", ").map(|a| lower_words(a.split(',').next().unwrap_or("")));
+    before.iter().any(is_title) || apposition.is_some_and(|ws| ws.first().is_some_and(|w| DETERMINERS.contains(&w.as_str())) && ws.iter().take(5).any(is_title))
+}
+
+/// Nouns for organisations, which a description may add to a name ("the Sea Org group" for Sea Org).
+const ORG_HEADS: &[&str] = &[
+    "organization",
+    "organisation",
+    "group",
+    "party",
+    "company",
+    "firm",
+    "church",
+    "agency",
+    "movement",
+    "coalition",
+    "alliance",
+    "union",
+    "association",
+    "network",
+    "band",
+    "club",
+    "team",
+    "camp",
+];
+
+/// Capitalised words inside a description after its first word ("the US team" → "us"): names
+/// that its antecedent must share.
+fn name_modifiers(text: &str) -> Vec<String> {
+    text.split_whitespace().skip(1).filter(|w| w.chars().next().is_some_and(char::is_uppercase)).map(|w| w.trim_end_matches("'s").to_lowercase()).collect()
+}
+
+/// Ties a name and a description that stand side by side for one actor: "US team Cloud9",
+/// "team member Rodaba Noori", "Valeska Paris, an Australian woman,", "Malaysia's Prime Minister,
+/// Najib Razak said".
+fn tie_appositions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
+    for a in 0..mentions.len() {
+        for b in a + 1..mentions.len().min(a + 3) {
+            let (x, y) = (&mentions[a], &mentions[b]);
+            if x.end > y.start {
+                continue;
+            }
+            let between = chars.slice(x.end, y.start);
+            let after = chars.slice(y.end, y.end + 2);
+            let person = |k: &Kind| matches!(k, Kind::Description { head, .. } if PERSON_HEADS.contains(&head.as_str()) || TITLES.contains(&head.as_str()));
+            let closes = after.is_empty()
+                || after.starts_with([',', ')', '.', ';'])
+                || after.starts_with(" said")
+                || after.starts_with(" says")
+                || (person(&y.kind) && after.starts_with(" a"));
+            let ties = match (&x.kind, &y.kind) {
+                (Kind::Description { .. }, Kind::Name) => between == " " || (between == ", " && y.label.as_deref() == Some("PER") && closes),
+                (Kind::Name, Kind::Description { .. }) => {
+                    between == ", " && closes && x.label.is_some() && (lower_words(&y.text).first().is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the")) || person(&y.kind))
+                }
+                _ => false,
+            };
+            if ties {
+                clusters.union(a, b);
+            }
+        }
+    }
+}
+
+/// Ties each definite description ("the army", "The column", "the President") to the one earlier
+/// actor it can name: a name whose head noun is of its class ("Malian army") or that carries its
+/// title ("U.S. President Donald Trump"), or a description with a determiner and the same head
+/// class; names inside the description ("the US team") must be the antecedent's too. Returns
+/// description → antecedent.
+fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) -> HashMap<usize, usize> {
     let mut antecedent = HashMap::new();
     for i in 0..mentions.len() {
         let Kind::Description { definite: true, head } = &mentions[i].kind else { continue };
+        let marks = name_modifiers(&mentions[i].text);
         let candidates: Vec<usize> = (0..i)
+            .filter(|&j| mentions[j].end <= mentions[i].start)
             .filter(|&j| match &mentions[j].kind {
-                Kind::Name | Kind::Acronym => class_of(lower_words(&mentions[j].text).last().map_or("", String::as_str)) == *head,
-                Kind::Description { head: h, .. } => h == head,
+                Kind::Name | Kind::Acronym => {
+                    let words = lower_words(&mentions[j].text);
+                    let name_head = words.iter().take_while(|w| !matches!(w.as_str(), "of" | "for")).last().map_or("", |w| w.trim_end_matches("'s"));
+                    let named_body = !marks.is_empty() && ORG_HEADS.contains(&head.as_str()) && marks.iter().all(|w| words.iter().any(|x| x.trim_end_matches("'s") == w));
+                    class_of(name_head) == *head || titled(chars, &mentions[j], head) || named_body
+                }
+                Kind::Description { head: h, .. } => h == head && lower_words(&mentions[j].text).first().is_some_and(|w| DETERMINERS.contains(&w.as_str())),
                 Kind::Pronoun(_) => false,
             })
-            .filter(|&j| mentions[j].start < mentions[i].start)
+            .collect();
+        let candidates: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&j| {
+                let root = clusters.find(j);
+                marks.iter().all(|w| (0..i).any(|k| clusters.find(k) == root && lower_words(&mentions[k].text).iter().any(|x| x.trim_end_matches("'s") == w)))
+            })
             .collect();
         let roots: std::collections::HashSet<usize> = candidates.iter().map(|&j| clusters.find(j)).collect();
         if roots.len() == 1 {
@@ -471,30 +723,137 @@ fn resolve_descriptions(mentions: &[Mention], clusters: &mut Clusters) -> HashMa
 /// Whether a mention can be what a pronoun of kind `p` refers to.
 fn agrees(m: &Mention, p: Pronoun) -> bool {
     let collective = |head: &str| COLLECTIVE.contains(&head);
+    // Things ("our positions") compete only for "they".
+    if m.thing && p != Pronoun::Plural {
+        return false;
+    }
     match (p, &m.kind) {
-        (Pronoun::Person, Kind::Name) => m.label.as_deref() == Some("PER"),
+        (Pronoun::Person, Kind::Name) => m.label.as_deref() == Some("PER") && !m.mixed_label && !matches!(m.text.as_str(), "God" | "Allah"),
+        (Pronoun::Person, Kind::Description { head, .. }) => PERSON_HEADS.contains(&head.as_str()) || TITLES.contains(&head.as_str()),
         (Pronoun::Plural | Pronoun::First, Kind::Name | Kind::Acronym) => m.label.as_deref() == Some("ORG"),
-        (Pronoun::Plural | Pronoun::First, Kind::Description { head, .. }) => collective(head) || (head.ends_with('s') && !head.ends_with("ss")),
+        // "we" is a body of people ("the team", "the girls"), never "These facilities".
+        (Pronoun::First, Kind::Description { head, .. }) => collective(head) || (is_actor_noun(head) && head.ends_with('s') && !head.ends_with("ss")),
+        (Pronoun::Plural, Kind::Description { head, .. }) => collective(head) || (head.ends_with('s') && !head.ends_with("ss")),
         (Pronoun::Thing, Kind::Name | Kind::Acronym) => m.label.as_deref() == Some("ORG"),
         (Pronoun::Thing, Kind::Description { head, .. }) => collective(head),
         _ => false,
     }
 }
 
+/// The document's quotations, as the positions of their opening and closing marks: straight
+/// quotes paired in order, curly ones opening and closing.
+fn quotations(chars: &Chars) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut straight, mut curly) = (None, None);
+    for (k, &c) in chars.0.iter().enumerate() {
+        match c {
+            '"' => match straight.take() {
+                Some(o) => out.push((o, k)),
+                None => straight = Some(k),
+            },
+            '“' => curly = Some(k),
+            '”' => {
+                if let Some(o) = curly.take() {
+                    out.push((o, k));
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The quotation around code point `at`, if any.
+fn quote_at(quotes: &[(usize, usize)], at: usize) -> Option<(usize, usize)> {
+    quotes.iter().rev().find(|q| q.0 < at && at < q.1).copied()
+}
+
+/// Reporting verbs that introduce or close a quotation.
+const SAID: &[&str] = &["said", "says", "told", "added", "stated", "explained", "wrote", "declared", "announced", "tweeted"];
+
+/// The speaker of the quotation `(open, close)`: the mention just before it with a reporting verb
+/// (`Najib Razak said, "`), else the one just after it (`…," the spokesman said`, `…," said Kane`).
+fn quote_speaker(chars: &Chars, mentions: &[Mention], (open, close): (usize, usize)) -> Option<usize> {
+    let speaks = |j: usize| !matches!(mentions[j].kind, Kind::Pronoun(Pronoun::Other | Pronoun::First));
+    // Before: `X said, "`, `X said: "`, `X says "`.
+    let before = (0..mentions.len()).rev().find(|&j| mentions[j].end < open && speaks(j)).filter(|&j| {
+        let between = chars.slice(mentions[j].end, open);
+        let gap = lower_words(&between);
+        gap.len() <= 2 && gap.first().is_some_and(|w| SAID.contains(&w.trim_end_matches([',', ':']))) && !between.contains('\n')
+    });
+    // After, where the quotation runs on into its attribution (`…," the spokesman said`,
+    // `…", said Kane`): at most a reporting verb and a word between the quote and the speaker.
+    let runs_on = chars.slice(close.saturating_sub(1), close + 2).contains(',');
+    let after = (0..mentions.len()).find(|&j| mentions[j].start > close && speaks(j)).filter(|&j| {
+        let gap = lower_words(&chars.slice(close + 1, mentions[j].start));
+        let tail = chars.slice(mentions[j].end, mentions[j].end + 40);
+        let tail = lower_words(tail.split(['"', '“', '”']).next().unwrap_or(""));
+        runs_on && gap.len() <= 2 && (gap.iter().any(|w| SAID.contains(&w.as_str())) || tail.iter().take(4).any(|w| SAID.contains(&w.as_str())))
+    });
+    before.or(after)
+}
+
 /// The antecedent of the pronoun mention `i`, where the text leaves one reading:
-/// - he/she: the one person named before it in its sentence; a sentence-initial pronoun with no
-///   such person takes the person who opens the previous sentence;
+/// - he/she: the one person named before it in its sentence; with none there, the one person of
+///   the nearest of the two sentences before that names any;
 /// - they/it: the body that opens its sentence (within its first words), or for a
 ///   sentence-initial pronoun the one that opens the previous sentence;
 /// - we/us: the reporting body (`reporter`: "…, the military said"), else the one body named
-///   before it in its sentence ("The column was heading … We are not going …").
-fn resolve_pronoun(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters, i: usize, p: Pronoun, reporter: Option<usize>, sentences: &[(usize, usize)]) -> Option<usize> {
+///   before it in its sentence, else the speaker of the quotation it stands in when a name
+///   ("Najib Razak said, \"We …\"").
+///
+/// Third-person pronouns never take a quotation's speaker from inside it, nor an antecedent
+/// inside a quotation from outside, nor a person the document shows to be of the other gender.
+///
+/// `resolved` holds the pronouns already resolved: they stand for their actor.
+#[allow(clippy::too_many_arguments)]
+fn resolve_pronoun(
+    chars: &Chars,
+    mentions: &[Mention],
+    clusters: &mut Clusters,
+    i: usize,
+    p: Pronoun,
+    reporter: Option<usize>,
+    sentences: &[(usize, usize)],
+    resolved: &HashMap<usize, usize>,
+    facts: &MentionFacts,
+) -> Option<usize> {
     let m = &mentions[i];
+    // Candidates: the mentions of the pronoun's sentence and the two before, up to it.
+    let window = mentions.partition_point(|n| n.sentence + 2 < m.sentence)..i;
+    let in_window = |s: usize| window.clone().filter(move |&j| mentions[j].sentence == s);
+    // Inside a quotation, "he"/"she" is not its speaker; outside, no antecedent comes from inside one.
+    let quote = facts.quote[i];
+    let speaker = quote.filter(|_| p == Pronoun::Person).and_then(|q| quote_speaker(chars, mentions, q)).map(|j| clusters.find(j));
+    let quoted = |j: usize| quote.is_none() && facts.quote[j].is_some();
     let sentence_start = |s: usize| sentences.get(s).map_or(0, |r| r.0);
-    let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && agrees(&mentions[j], p);
+    // Genders of the actors so far (a man's "he" never becomes "she").
+    let gender = facts.gender[i];
+    let mut shown: HashMap<usize, (bool, bool)> = HashMap::new();
+    if gender.is_some() {
+        for (k, n) in mentions.iter().enumerate() {
+            if matches!(n.kind, Kind::Pronoun(_)) && !resolved.contains_key(&k) {
+                continue;
+            }
+            if let Some(g) = facts.gender[k] {
+                let e = shown.entry(clusters.find(k)).or_default();
+                if g == Gender::Male { e.0 = true } else { e.1 = true }
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..mentions.len()).map(|k| clusters.find(k)).collect();
+    let same_gender = |j: usize| !matches!((gender, shown.get(&roots[j])), (Some(Gender::Male), Some(&(false, true))) | (Some(Gender::Female), Some(&(true, false))));
+    let fits = |j: usize| {
+        (agrees(&mentions[j], p) || (resolved.contains_key(&j) && matches!(mentions[j].kind, Kind::Pronoun(q) if q == p)))
+            && same_gender(j)
+            && !quoted(j)
+            && speaker != Some(roots[j])
+    };
+    let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j);
     // A name inside a wider actor phrase ("Scientology" in "Scientology officials") is that phrase.
     let inside_another = |j: usize| {
-        (0..mentions.len()).any(|k| {
+        in_window(mentions[j].sentence).any(|k| {
             k != j
                 && before(k, mentions[j].sentence)
                 && mentions[k].start <= mentions[j].start
@@ -502,23 +861,52 @@ fn resolve_pronoun(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters,
                 && mentions[k].end - mentions[k].start > mentions[j].end - mentions[j].start
         })
     };
-    let in_sentence: Vec<usize> = (0..mentions.len()).filter(|&j| before(j, m.sentence) && !inside_another(j)).collect();
+    let in_sentence: Vec<usize> = in_window(m.sentence).filter(|&j| before(j, m.sentence) && !inside_another(j)).collect();
     let roots: std::collections::HashSet<usize> = in_sentence.iter().map(|&j| clusters.find(j)).collect();
     let unique_here = (roots.len() == 1).then(|| *in_sentence.last().unwrap());
     // The mention that opens sentence `s` (at most OPENING_WORDS words in), if it agrees.
     let opening = |s: usize| -> Option<usize> {
-        let first = (0..mentions.len()).find(|&j| mentions[j].sentence == s && !matches!(mentions[j].kind, Kind::Pronoun(_)))?;
+        let first = in_window(s).find(|&j| !matches!(mentions[j].kind, Kind::Pronoun(_)))?;
         // The widest mention starting there ("Scientology officials", not "Scientology").
         let first = (first..mentions.len()).take_while(|&j| mentions[j].start == mentions[first].start).last().unwrap_or(first);
         let lead = chars.slice(sentence_start(s), mentions[first].start);
-        (words_since_line_start(&lead) <= OPENING_WORDS && agrees(&mentions[first], p)).then_some(first)
+        (words_since_line_start(&lead) <= OPENING_WORDS && fits(first)).then_some(first)
     };
     let pronoun_opens = words_since_line_start(&chars.slice(sentence_start(m.sentence), m.start)) <= OPENING_WORDS;
-    let previous = || m.sentence.checked_sub(1).filter(|_| pronoun_opens).and_then(opening);
+    let previous = || m.sentence.checked_sub(1).filter(|_| pronoun_opens).and_then(opening).filter(|&j| quote.is_none_or(|q| q.0 < mentions[j].start));
+    // The one actor of the nearest of the two sentences before that names any.
+    // Not past a first-person sentence's start ("told that my mum had attacked the church and
+    // that I needed to disconnect from her").
+    let first_person = lower_words(&chars.slice(sentence_start(m.sentence), m.start)).iter().any(|w| matches!(w.as_str(), "i" | "my" | "me"));
+    let mut previous_unique = || -> Option<usize> {
+        if first_person {
+            return None;
+        }
+        for back in 1..=2 {
+            let s = m.sentence.checked_sub(back)?;
+            // An unresolved "he" there may be someone else.
+            let open_pronoun = in_window(s).any(|j| mentions[j].kind == m.kind && !resolved.contains_key(&j) && facts.gender[j] == gender);
+            if open_pronoun {
+                return None;
+            }
+            // From inside a quotation, earlier sentences count only within it.
+            let within = |j: usize| quote.is_none_or(|q| q.0 < mentions[j].start);
+            let found: Vec<usize> = in_window(s).filter(|&j| fits(j) && !inside_another(j) && within(j)).collect();
+            if found.is_empty() {
+                continue;
+            }
+            let distinct: std::collections::HashSet<usize> = found.iter().map(|&j| clusters.find(j)).collect();
+            return (distinct.len() == 1).then(|| *found.last().unwrap());
+        }
+        None
+    };
     let found = match p {
         Pronoun::Other => None,
-        Pronoun::First => reporter.filter(|&r| agrees(&mentions[r], p)).or(unique_here),
-        Pronoun::Person => unique_here.or_else(|| if in_sentence.is_empty() { previous() } else { None }),
+        Pronoun::First => reporter
+            .filter(|&r| agrees(&mentions[r], p))
+            .or(unique_here)
+            .or_else(|| quote.and_then(|q| quote_speaker(chars, mentions, q)).filter(|&j| mentions_is_name(mentions, j))),
+        Pronoun::Person => unique_here.or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }),
         Pronoun::Plural | Pronoun::Thing => match unique_here {
             // "The Russian troops captured the men as they were crossing": people named between
             // the body and "they" may be who "they" are.
@@ -639,6 +1027,23 @@ mod tests {
 
     /// Runs resolution on `text` split into sentences at ". " boundaries.
     fn resolve(text: &str, entities: Vec<Entity>, triples: Vec<Triple>, dictionary: Option<&ActorDictionary>) -> Record {
+        resolve_with(text, entities, triples, &[], dictionary)
+    }
+
+    /// An actor phrase of the parse over the `nth` `needle` of `text`.
+    fn phrase(text: &str, needle: &str, nth: usize, head: &str, subject: bool, possessive: bool) -> ActorPhrase {
+        let s = span(text, needle, nth);
+        ActorPhrase { range: s.start..s.end, head: head.into(), subject, possessive, actor: is_actor_noun(head) || pronoun(head).is_some() }
+    }
+
+    /// The actor (its mentions' texts) that holds the `nth` `needle`, if one does.
+    fn actor_of(r: &Record, text: &str, needle: &str, nth: usize) -> Option<Vec<String>> {
+        let s = span(text, needle, nth);
+        r.actors.iter().find(|a| a.mentions.iter().any(|m| m.start == s.start && m.end == s.end)).map(|a| a.mentions.iter().map(|m| m.text.clone()).collect())
+    }
+
+    /// `resolve` with the parse's actor phrases.
+    fn resolve_with(text: &str, entities: Vec<Entity>, triples: Vec<Triple>, phrases: &[ActorPhrase], dictionary: Option<&ActorDictionary>) -> Record {
         let mut sentences = Vec::new();
         let mut start = 0;
         for s in crate::segment::sentences(text) {
@@ -649,7 +1054,7 @@ mod tests {
         let mut r = Record::error("d", Default::default(), "x", "y");
         r.entities = entities;
         r.triples = triples;
-        resolve_actors(text, &sentences, &mut r, dictionary);
+        resolve_actors(text, &sentences, phrases, &mut r, dictionary);
         r
     }
 
@@ -770,5 +1175,47 @@ mod tests {
         assert_eq!(a.actor_id, b.actor_id);
         assert_eq!((a.canonical.as_deref(), a.code.as_deref()), (Some("Malian Armed Forces"), Some("MLIMIL")));
         assert_eq!(r.actors.len(), 1);
+    }
+
+    #[test]
+    fn a_quoted_we_is_its_named_speaker_and_a_quoted_him_is_never_the_speaker() {
+        let t = "Malaysia's Prime Minister, Najib Razak said, \"We are in contact with all parties.\" His lawyer Louise Christian said: \"They kidnapped him and took him away.\"";
+        let ents = vec![entity(t, "Najib Razak", 0, "PER"), entity(t, "Louise Christian", 0, "PER")];
+        let r = resolve(t, ents, Vec::new(), None);
+        assert_eq!(actor_of(&r, t, "We", 0).unwrap(), ["Najib Razak", "We"]);
+        let t = "His lawyer Louise Christian said: \"They kidnapped him and took him away.\"";
+        let r = resolve(t, vec![entity(t, "Louise Christian", 0, "PER")], Vec::new(), None);
+        assert_eq!(actor_of(&r, t, "him", 0), None, "the speaker is not who she speaks of");
+    }
+
+    #[test]
+    fn she_never_takes_a_man_and_falls_back_to_the_one_woman_before() {
+        let t = "Mr Blunkett met Sarah Jones on Monday in London. She said the talks went well.";
+        let ents = vec![entity(t, "Blunkett", 0, "PER"), entity(t, "Sarah Jones", 0, "PER")];
+        let r = resolve(t, ents, Vec::new(), None);
+        assert_eq!(actor_of(&r, t, "She", 0).unwrap(), ["Sarah Jones", "She"]);
+        // Without the honorific, the sentence-initial "She" takes the person opening the sentence before.
+        let t = "Blunkett met Sarah Jones on Monday in London. She said the talks went well.";
+        let ents = vec![entity(t, "Blunkett", 0, "PER"), entity(t, "Sarah Jones", 0, "PER")];
+        assert_eq!(actor_of(&resolve(t, ents, Vec::new(), None), t, "She", 0).unwrap(), ["Blunkett", "She"]);
+    }
+
+    #[test]
+    fn the_parse_descriptions_tie_to_their_name_and_unmatched_ones_stay_out() {
+        let t =
+            "The Labour Party won the vote in Leeds. The party said the crowds were happy. Valeska Paris, an Australian woman, said the church imprisoned her. Her parents left.";
+        let ents = vec![entity(t, "Labour Party", 0, "ORG"), entity(t, "Valeska Paris", 0, "PER")];
+        let phrases = vec![
+            phrase(t, "The party", 0, "party", true, false),
+            phrase(t, "the crowds", 0, "crowds", true, false),
+            phrase(t, "an Australian woman", 0, "woman", false, false),
+            phrase(t, "her", 0, "her", false, false),
+            phrase(t, "Her", 0, "her", false, true),
+        ];
+        let r = resolve_with(t, ents, Vec::new(), &phrases, None);
+        assert_eq!(actor_of(&r, t, "The party", 0).unwrap(), ["Labour Party", "The party"]);
+        assert_eq!(actor_of(&r, t, "the crowds", 0), None, "nothing to tie it to");
+        assert_eq!(actor_of(&r, t, "her", 0).unwrap(), ["Valeska Paris", "an Australian woman", "her"]);
+        assert_eq!(actor_of(&r, t, "Her", 0), None, "a possessive is no actor mention");
     }
 }

@@ -17,7 +17,7 @@ use triplex_core::merge_actor_phrases;
 use triplex_core::reader::Document;
 use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
 use triplex_core::split_words;
-use triplex_core::{ActorDictionary, Gazetteer, resolve_actors};
+use triplex_core::{ActorDictionary, ActorPhrase, Gazetteer, actor_phrases, resolve_actors};
 use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 use triplex_core::{ParsedWords, extract_triples};
 use triplex_core::{gazetteer_places, resolve_mentions};
@@ -274,10 +274,12 @@ impl Pipeline {
                         // A bug in the rules costs its document an error record, never the run.
                         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                             let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
-                            let mut rec = build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu.then_some(self.conllu_vectors));
+                            let (mut rec, phrases) =
+                                build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu.then_some(self.conllu_vectors));
                             let idx = CharIndex::new(&text);
                             let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
-                            resolve_actors(&text, &sentences, &mut rec, self.dictionary.as_ref());
+                            let phrases: Vec<ActorPhrase> = phrases.into_iter().map(|p| ActorPhrase { range: idx.char_of(p.range.start)..idx.char_of(p.range.end), ..p }).collect();
+                            resolve_actors(&text, &sentences, &phrases, &mut rec, self.dictionary.as_ref());
                             self.gazetteer.geocode(&mut rec);
                             Gazetteer::keep_most_specific_places(&text, &mut rec);
                             rec
@@ -392,7 +394,7 @@ fn build_record(
     gazetteer: &Gazetteer,
     // Some(with word rows) to render CoNLL-U.
     conllu: Option<bool>,
-) -> Record {
+) -> (Record, Vec<ActorPhrase>) {
     let mut mentions = Vec::new();
     for (words, tags) in prep.words.iter().zip(tags) {
         for span in tagger.spans(tags) {
@@ -412,11 +414,15 @@ fn build_record(
         .collect();
     let labels = tagger.model.syntax_labels();
     let mut triples = Vec::new();
+    let mut phrases = Vec::new();
     for (si, s) in prep.sentences.iter().enumerate() {
         let parsed = match (&parses[si], labels) {
             (Some(parse), Some(labels)) => Some(ParsedWords { words: &prep.words[si], parse, labels }),
             _ => None,
         };
+        if let Some(p) = &parsed {
+            phrases.extend(actor_phrases(text, p, &mentions));
+        }
         for d in extract_triples(text, s, parsed, &mentions) {
             let span = |r: &Range<usize>| idx.span(text, r.start, r.end);
             let mut action = span(&d.action);
@@ -439,7 +445,7 @@ fn build_record(
         }
     }
     let conllu = conllu.map(|vectors| conllu_block(&id, text, prep, &mentions, parses, tagger, &idx, vectors));
-    Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, actors: Vec::new(), conllu }
+    (Record { id, status: Status::Ok, meta, text: None, chars: Some(idx.char_of(text.len())), error: None, entities, triples, actors: Vec::new(), conllu }, phrases)
 }
 
 /// Scores are rounded so that output stays byte-identical across thread counts and machines.

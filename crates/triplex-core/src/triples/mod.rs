@@ -8,6 +8,12 @@ mod scene;
 mod tree;
 
 pub use scene::{ScenePair, scene_pairs};
+pub use tree::{ActorPhrase, actor_phrases};
+
+/// Whether `word` (lower case) is a noun for people or bodies that act ("army", "girls", "officials").
+pub fn is_actor_noun(word: &str) -> bool {
+    lexicon::has(lexicon::ACTOR_NOUNS, word) || lexicon::has(lexicon::PEOPLE_NOUNS, word)
+}
 
 use std::ops::Range;
 

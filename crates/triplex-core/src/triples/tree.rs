@@ -546,6 +546,54 @@ pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleD
     super::scene::refine(&t, &ms, &places, rules)
 }
 
+/// A noun phrase that may name an actor, for actor resolution: a PER/ORG mention, a phrase
+/// headed by an actor or people noun ("the army", "the girls"), by another plural noun ("Some
+/// individuals", "the broadcasts") or a definite one ("the party"), or a personal pronoun.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActorPhrase {
+    /// Byte range of the phrase in the document text.
+    pub range: Range<usize>,
+    /// Its head word, lower case.
+    pub head: String,
+    /// The head is a clause's subject (nsubj, nsubj:pass).
+    pub subject: bool,
+    /// The head is a possessor ("her parents").
+    pub possessive: bool,
+    /// A name, pronoun or actor noun; false for other plural nouns ("the broadcasts").
+    pub actor: bool,
+}
+
+/// The sentence's actor phrases (see [`ActorPhrase`]), in text order.
+pub fn actor_phrases(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<ActorPhrase> {
+    let Some((t, ms)) = read(text, p, mentions) else { return Vec::new() };
+    let mut out = Vec::new();
+    let actor_noun = |i: usize| has(ACTOR_NOUNS, &t.low[i]) || has(PEOPLE_NOUNS, &t.low[i]);
+    let definite = |i: usize| t.kids_with(i, &["det"]).any(|d| matches!(t.low[d].as_str(), "the" | "this" | "these" | "that" | "those"));
+    for i in 0..t.low.len() {
+        let subject = matches!(t.rel[i], "nsubj" | "nsubj:pass");
+        let range = match t.mention[i] {
+            // A mention's head word: the first whose head lies outside it.
+            Some(m) if (ms[m].label == "PER" || ms[m].label == "ORG") && t.head[i].is_none_or(|h| t.mention[h] != Some(m)) => ms[m].start..ms[m].end,
+            Some(_) => continue,
+            None if t.upos[i] == "PRON" && (has(ACTOR_PRONOUNS, &t.low[i]) || t.low[i] == "it") => t.span(i, i),
+            // Actor nouns, other plural nouns (what else "they" may be) and definite nouns ("the party").
+            None if matches!(t.upos[i], "NOUN" | "PROPN")
+                && (actor_noun(i) || (t.upos[i] == "NOUN" && (t.low[i].ends_with('s') || t.low[i] == "people" || definite(i))))
+                && !matches!(t.base(i), "compound" | "flat") =>
+            {
+                // Never across a conjunction ("the separatist groups and jihadists").
+                let r = t.phrase(i, &ms);
+                let cut = (i + 1..t.low.len()).find(|&k| t.words[k].start < r.end && (t.upos[k] == "CCONJ" || t.low[k] == ","));
+                r.start..cut.map_or(r.end, |k| t.words[k - 1].end)
+            }
+            None => continue,
+        };
+        let actor = t.mention[i].is_some() || t.upos[i] == "PRON" || actor_noun(i);
+        out.push(ActorPhrase { range, head: t.low[i].clone(), subject, possessive: t.rel[i] == "nmod:poss" || t.rel[i] == "det:poss", actor });
+    }
+    out
+}
+
 /// Clauses that happen at a place by "where" ("Poplar Grove, where authorities rescued
 /// motorists", "the town of Laos, where it was rescued"): relative clauses on the place, or on the
 /// descriptor it names ("the town of X, where").
