@@ -50,6 +50,9 @@ fn actor_spans(inputs: &[PathBuf]) -> Answers {
     spans
 }
 
+/// Words a labelled description may start with where the pipeline's mention leaves them out.
+const DETERMINERS: &[&str] = &["the", "a", "an"];
+
 /// Whether to list the development rows left unresolved too (`RESOLUTION_MISSES=1 cargo test
 /// --test resolution_fixture -- --nocapture`), for reading the misses.
 fn list_misses() -> bool {
@@ -85,7 +88,13 @@ fn score(answers: &Answers, tsv: &str, keep: &dyn Fn(&str) -> bool, show_errors:
         s.rows += 1;
         let gold: Vec<&str> = if f[3] == "none" { Vec::new() } else { f[3].split('|').collect() };
         s.with_antecedent += usize::from(!gold.is_empty());
-        let Some((_, resolved)) = answers.get(&(f[0].to_string(), f[1].parse().unwrap())).filter(|(text, _)| text == f[2]) else {
+        // The mention itself, or its name without a leading determiner ("Malian army" in "the Malian army").
+        let start: usize = f[1].parse().unwrap();
+        let found = f[2].char_indices().filter(|&(b, c)| b == 0 || (c != ' ' && f[2][..b].ends_with(' '))).find_map(|(b, _)| {
+            let offset = f[2][..b].chars().count();
+            answers.get(&(f[0].to_string(), start + offset)).filter(|(text, _)| text == &f[2][b..] && (b == 0 || DETERMINERS.contains(&f[2][..b].trim().to_lowercase().as_str())))
+        });
+        let Some((_, resolved)) = found else {
             s.missing += 1;
             if show_errors && list_misses() {
                 report.push(format!("MISS {} {} {:?} (gold {})", f[0], f[1], f[2], f[3]));

@@ -174,6 +174,8 @@ fn classify(text: &str, label: Option<&str>) -> Kind {
 struct MentionFacts {
     gender: Vec<Option<Gender>>,
     quote: Vec<Option<(usize, usize)>>,
+    /// The document's quotations.
+    quotes: Vec<(usize, usize)>,
 }
 
 /// Union-find over mention indices.
@@ -310,7 +312,11 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     let renumber: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
     let at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
 
-    let facts = MentionFacts { gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(), quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect() };
+    let facts = MentionFacts {
+        gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(),
+        quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(),
+        quotes: quotes.clone(),
+    };
     let mut clusters = Clusters((0..mentions.len()).collect());
     tie_names(&chars, &mentions, &mut clusters);
     tie_appositions(&chars, &mentions, &mut clusters);
@@ -636,6 +642,11 @@ const ORG_HEADS: &[&str] = &[
     "camp",
 ];
 
+/// A description's words up to its head noun, lower case ("the governments of the region" → "the governments").
+fn description_key(text: &str) -> String {
+    lower_words(text).into_iter().take_while(|w| !HEAD_STOPS.contains(&w.as_str()) && !w.ends_with(',')).collect::<Vec<_>>().join(" ")
+}
+
 /// Capitalised words inside a description after its first word ("the US team" → "us"): names
 /// that its antecedent must share.
 fn name_modifiers(text: &str) -> Vec<String> {
@@ -705,10 +716,24 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
             })
             .collect();
         let roots: std::collections::HashSet<usize> = candidates.iter().map(|&j| clusters.find(j)).collect();
-        if roots.len() == 1 {
-            let root = clusters.find(candidates[0]);
+        // Where several actors fit: the same description repeated ("the organization" … "the
+        // organization"), or the name the description's own name words make ("the Scientology
+        // organization" for Scientology).
+        let key = description_key(&mentions[i].text);
+        let marks_key = marks.join(" ");
+        let chosen = if roots.len() == 1 {
+            Some(candidates[0])
+        } else {
+            let repeated = candidates.iter().rev().find(|&&j| matches!(mentions[j].kind, Kind::Description { .. }) && description_key(&mentions[j].text) == key).copied();
+            let named: Vec<usize> =
+                candidates.iter().copied().filter(|&j| !marks.is_empty() && mentions_is_name(mentions, j) && name_key(&mentions[j].text) == marks_key).collect();
+            let named_roots: std::collections::HashSet<usize> = named.iter().map(|&j| clusters.find(j)).collect();
+            repeated.or_else(|| (named_roots.len() == 1).then(|| named[0]))
+        };
+        if let Some(c) = chosen {
+            let root = clusters.find(c);
             // The antecedent shown: the latest name of that actor before, else its latest mention.
-            let named = candidates.iter().rev().find(|&&j| mentions_is_name(mentions, j)).copied();
+            let named = candidates.iter().rev().find(|&&j| mentions_is_name(mentions, j) && clusters.find(j) == root).copied();
             let all: Vec<usize> = (0..i).filter(|&j| clusters.find(j) == root && mentions[j].start < mentions[i].start).collect();
             let shown = named.or_else(|| all.iter().rev().find(|&&j| !matches!(mentions[j].kind, Kind::Pronoun(_))).copied());
             clusters.union(i, root);
@@ -774,7 +799,7 @@ const SAID: &[&str] = &["said", "says", "told", "added", "stated", "explained", 
 
 /// The speaker of the quotation `(open, close)`: the mention just before it with a reporting verb
 /// (`Najib Razak said, "`), else the one just after it (`…," the spokesman said`, `…," said Kane`).
-fn quote_speaker(chars: &Chars, mentions: &[Mention], (open, close): (usize, usize)) -> Option<usize> {
+fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)], (open, close): (usize, usize)) -> Option<usize> {
     let speaks = |j: usize| !matches!(mentions[j].kind, Kind::Pronoun(Pronoun::Other | Pronoun::First));
     // Before: `X said, "`, `X said: "`, `X says "`.
     let before = (0..mentions.len()).rev().find(|&j| mentions[j].end < open && speaks(j)).filter(|&j| {
@@ -784,12 +809,40 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], (open, close): (usize, usi
     });
     // After, where the quotation runs on into its attribution (`…," the spokesman said`,
     // `…", said Kane`): at most a reporting verb and a word between the quote and the speaker.
-    let runs_on = chars.slice(close.saturating_sub(1), close + 2).contains(',');
-    let after = (0..mentions.len()).find(|&j| mentions[j].start > close && speaks(j)).filter(|&j| {
-        let gap = lower_words(&chars.slice(close + 1, mentions[j].start));
-        let tail = chars.slice(mentions[j].end, mentions[j].end + 40);
-        let tail = lower_words(tail.split(['"', '“', '”']).next().unwrap_or(""));
-        runs_on && gap.len() <= 2 && (gap.iter().any(|w| SAID.contains(&w.as_str())) || tail.iter().take(4).any(|w| SAID.contains(&w.as_str())))
+    let after = |close: usize| {
+        let runs_on = chars.slice(close.saturating_sub(1), close + 2).contains(',');
+        (0..mentions.len()).find(|&j| mentions[j].start > close && speaks(j)).filter(|&j| {
+            let gap = lower_words(&chars.slice(close + 1, mentions[j].start));
+            let tail = chars.slice(mentions[j].end, mentions[j].end + 40);
+            let tail = lower_words(tail.split(['"', '“', '”']).next().unwrap_or(""));
+            runs_on && gap.len() <= 2 && (gap.iter().any(|w| SAID.contains(&w.as_str())) || tail.iter().take(4).any(|w| SAID.contains(&w.as_str())))
+        })
+    };
+    // A quotation resumed after its attribution (`"…," Noori told the press, "to show …"`): the
+    // speaker of the part before, in the same paragraph.
+    let resumed = || {
+        let previous = quotes.iter().rev().find(|q| q.1 < open)?;
+        let between = chars.slice(previous.1, open);
+        (!between.contains('\n') && lower_words(&between).len() <= 8).then(|| after(previous.1)).flatten().filter(|&j| mentions[j].end < open)
+    };
+    before.or_else(|| after(close)).or_else(resumed)
+}
+
+/// The organisation a speaker `k` speaks for, named with the speaker's title: before it ("NASA
+/// Administrator Charles Bolden") or in an apposition after it ("Jeff Rathke, the State
+/// Department Spokesperson", "Almou Ag Mohamed, a spokesperson for the … CSP").
+fn speaker_body(chars: &Chars, mentions: &[Mention], k: usize) -> Option<usize> {
+    let has_title = |t: &str| lower_words(t).iter().any(|w| TITLES.iter().any(|title| class_of(title) == class_of(w.trim_end_matches(','))));
+    let org = |j: usize| mentions[j].label.as_deref() == Some("ORG");
+    let before = (0..k).rev().find(|&j| org(j) && mentions[j].end <= mentions[k].start).filter(|&j| {
+        let between = chars.slice(mentions[j].end, mentions[k].start);
+        lower_words(&between).len() <= 3 && !between.contains(['.', ',', '\n']) && has_title(&between)
+    });
+    let after = (k + 1..mentions.len()).find(|&j| org(j) && mentions[j].start >= mentions[k].end).filter(|&j| {
+        let between = chars.slice(mentions[k].end, mentions[j].start);
+        let trailing = chars.slice(mentions[j].end, mentions[j].end + 20);
+        let appositive = between.starts_with(", ") && lower_words(&between).len() <= 6 && !between[1..].contains([',', '.', '\n']);
+        appositive && (has_title(&between) || has_title(trailing.split([',', '.']).next().unwrap_or("")))
     });
     before.or(after)
 }
@@ -800,8 +853,9 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], (open, close): (usize, usi
 /// - they/it: the body that opens its sentence (within its first words), or for a
 ///   sentence-initial pronoun the one that opens the previous sentence;
 /// - we/us: the reporting body (`reporter`: "…, the military said"), else the one body named
-///   before it in its sentence, else the speaker of the quotation it stands in when a name
-///   ("Najib Razak said, \"We …\"").
+///   before it in its sentence, else, in a quotation whose speaker has a name, the body the
+///   speaker's title names ("NASA Administrator Charles Bolden said, \"We …\"": NASA), else the
+///   speaker.
 ///
 /// Third-person pronouns never take a quotation's speaker from inside it, nor an antecedent
 /// inside a quotation from outside, nor a person the document shows to be of the other gender.
@@ -825,7 +879,7 @@ fn resolve_pronoun(
     let in_window = |s: usize| window.clone().filter(move |&j| mentions[j].sentence == s);
     // Inside a quotation, "he"/"she" is not its speaker; outside, no antecedent comes from inside one.
     let quote = facts.quote[i];
-    let speaker = quote.filter(|_| p == Pronoun::Person).and_then(|q| quote_speaker(chars, mentions, q)).map(|j| clusters.find(j));
+    let speaker = quote.filter(|_| p == Pronoun::Person).and_then(|q| quote_speaker(chars, mentions, &facts.quotes, q)).map(|j| clusters.find(j));
     let quoted = |j: usize| quote.is_none() && facts.quote[j].is_some();
     let sentence_start = |s: usize| sentences.get(s).map_or(0, |r| r.0);
     // Genders of the actors so far (a man's "he" never becomes "she").
@@ -842,13 +896,13 @@ fn resolve_pronoun(
             }
         }
     }
-    let roots: Vec<usize> = (0..mentions.len()).map(|k| clusters.find(k)).collect();
-    let same_gender = |j: usize| !matches!((gender, shown.get(&roots[j])), (Some(Gender::Male), Some(&(false, true))) | (Some(Gender::Female), Some(&(true, false))));
+    let root_of: Vec<usize> = (0..mentions.len()).map(|k| clusters.find(k)).collect();
+    let same_gender = |j: usize| !matches!((gender, shown.get(&root_of[j])), (Some(Gender::Male), Some(&(false, true))) | (Some(Gender::Female), Some(&(true, false))));
     let fits = |j: usize| {
         (agrees(&mentions[j], p) || (resolved.contains_key(&j) && matches!(mentions[j].kind, Kind::Pronoun(q) if q == p)))
             && same_gender(j)
             && !quoted(j)
-            && speaker != Some(roots[j])
+            && speaker != Some(root_of[j])
     };
     let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j);
     // A name inside a wider actor phrase ("Scientology" in "Scientology officials") is that phrase.
@@ -902,10 +956,12 @@ fn resolve_pronoun(
     };
     let found = match p {
         Pronoun::Other => None,
-        Pronoun::First => reporter
-            .filter(|&r| agrees(&mentions[r], p))
-            .or(unique_here)
-            .or_else(|| quote.and_then(|q| quote_speaker(chars, mentions, q)).filter(|&j| mentions_is_name(mentions, j))),
+        Pronoun::First => reporter.filter(|&r| agrees(&mentions[r], p)).or(unique_here).or_else(|| {
+            let speaker = quote.and_then(|q| quote_speaker(chars, mentions, &facts.quotes, q))?;
+            let named = (0..=i).filter(|&k| root_of[k] == root_of[speaker] && mentions_is_name(mentions, k)).collect::<Vec<_>>();
+            // The body the speaker speaks for, where the text names it by the speaker's title.
+            named.iter().find_map(|&k| speaker_body(chars, mentions, k)).or_else(|| named.last().copied())
+        }),
         Pronoun::Person => unique_here.or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }),
         Pronoun::Plural | Pronoun::Thing => match unique_here {
             // "The Russian troops captured the men as they were crossing": people named between
