@@ -794,6 +794,44 @@ fn quote_at(quotes: &[(usize, usize)], at: usize) -> Option<(usize, usize)> {
     quotes.iter().rev().find(|q| q.0 < at && at < q.1).copied()
 }
 
+/// Verbs whose complement clause a subject pronoun may open for their subject ("X said he …").
+const SAYS_THAT: &[&str] = &[
+    "said",
+    "says",
+    "claimed",
+    "claims",
+    "added",
+    "believes",
+    "believed",
+    "argued",
+    "argues",
+    "insisted",
+    "insists",
+    "announced",
+    "stated",
+    "thinks",
+    "thought",
+    "hopes",
+    "hoped",
+    "promised",
+    "admitted",
+    "admits",
+    "confirmed",
+    "explained",
+    "revealed",
+    "feared",
+    "fears",
+    "knew",
+    "knows",
+    "felt",
+    "feels",
+    "denied",
+];
+/// Reporting verbs with a hearer ("told BBC News he …").
+const TOLD: &[&str] = &["told", "tells", "assured", "assures", "informed", "informs", "warned", "warns"];
+/// Words that may stand between a speaker and the reporting verb ("has also said").
+const REPORT_ADVERBS: &[&str] = &["who", "has", "had", "have", "also", "later", "previously", "earlier", "then", "now", "repeatedly"];
+
 /// Reporting verbs that introduce or close a quotation.
 const SAID: &[&str] = &["said", "says", "told", "added", "stated", "explained", "wrote", "declared", "announced", "tweeted"];
 
@@ -879,7 +917,10 @@ fn resolve_pronoun(
     let in_window = |s: usize| window.clone().filter(move |&j| mentions[j].sentence == s);
     // Inside a quotation, "he"/"she" is not its speaker; outside, no antecedent comes from inside one.
     let quote = facts.quote[i];
-    let speaker = quote.filter(|_| p == Pronoun::Person).and_then(|q| quote_speaker(chars, mentions, &facts.quotes, q)).map(|j| clusters.find(j));
+    // (Nor, for "they" and "it", the body the speaker speaks for.)
+    let speaker = quote.filter(|_| p != Pronoun::First).and_then(|q| quote_speaker(chars, mentions, &facts.quotes, q));
+    let body = speaker.filter(|_| p != Pronoun::Person).and_then(|j| speaker_body(chars, mentions, j)).map(|b| clusters.find(b));
+    let speaker = speaker.map(|j| clusters.find(j));
     let quoted = |j: usize| quote.is_none() && facts.quote[j].is_some();
     let sentence_start = |s: usize| sentences.get(s).map_or(0, |r| r.0);
     // Genders of the actors so far (a man's "he" never becomes "she").
@@ -903,6 +944,7 @@ fn resolve_pronoun(
             && same_gender(j)
             && !quoted(j)
             && speaker != Some(root_of[j])
+            && body != Some(root_of[j])
     };
     let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j);
     // A name inside a wider actor phrase ("Scientology" in "Scientology officials") is that phrase.
@@ -920,7 +962,8 @@ fn resolve_pronoun(
     let unique_here = (roots.len() == 1).then(|| *in_sentence.last().unwrap());
     // The mention that opens sentence `s` (at most OPENING_WORDS words in), if it agrees.
     let opening = |s: usize| -> Option<usize> {
-        let first = in_window(s).find(|&j| !matches!(mentions[j].kind, Kind::Pronoun(_)))?;
+        // A pronoun resolved before stands for its actor ("They said … And they pledged").
+        let first = in_window(s).find(|&j| !matches!(mentions[j].kind, Kind::Pronoun(_)) || resolved.contains_key(&j))?;
         // The widest mention starting there ("Scientology officials", not "Scientology").
         let first = (first..mentions.len()).take_while(|&j| mentions[j].start == mentions[first].start).last().unwrap_or(first);
         let lead = chars.slice(sentence_start(s), mentions[first].start);
@@ -954,15 +997,44 @@ fn resolve_pronoun(
         }
         None
     };
+    // "Mr Blair told BBC News he …", "Azmat said he …": a subject pronoun opening what a person
+    // said is that person.
+    let nominative = matches!(m.text.to_lowercase().as_str(), "he" | "she" | "they");
+    let reporter_of_clause = || -> Option<usize> {
+        if !nominative {
+            return None;
+        }
+        let earlier: Vec<usize> = in_window(m.sentence).filter(|&j| mentions[j].end <= m.start).collect();
+        for (n, &j) in earlier.iter().rev().take(3).enumerate() {
+            // An apposition may close before the verb ("Mr Begg's father, Azmat, said he").
+            let between = chars.slice(mentions[j].end, m.start);
+            let between = between.strip_prefix(',').unwrap_or(&between);
+            let words = lower_words(between);
+            let words: Vec<&str> = words.iter().map(String::as_str).skip_while(|w| REPORT_ADVERBS.contains(w)).collect();
+            let Some((verb, rest)) = words.split_first() else { continue };
+            let rest = rest.strip_suffix(&["that"]).unwrap_or(rest);
+            // Only "told"-like verbs may have their hearer between ("told BBC News"), and no person there.
+            let hearer_ok =
+                rest.is_empty() || (TOLD.contains(verb) && rest.len() <= 3 && earlier[earlier.len() - n..].iter().all(|&k| mentions[k].label.as_deref() != Some("PER")));
+            if (SAYS_THAT.contains(verb) || TOLD.contains(verb)) && hearer_ok && !between.contains([',', '"', '“', '”', '.', ';', ':']) {
+                // "They said they …": as the first "they" goes, unresolved or not.
+                let open_pronoun = matches!(mentions[j].kind, Kind::Pronoun(_)) && !resolved.contains_key(&j);
+                return (fits(j) && !open_pronoun).then_some(j);
+            }
+        }
+        None
+    };
     let found = match p {
         Pronoun::Other => None,
         Pronoun::First => reporter.filter(|&r| agrees(&mentions[r], p)).or(unique_here).or_else(|| {
             let speaker = quote.and_then(|q| quote_speaker(chars, mentions, &facts.quotes, q))?;
-            let named = (0..=i).filter(|&k| root_of[k] == root_of[speaker] && mentions_is_name(mentions, k)).collect::<Vec<_>>();
+            // The speaker may be named after the quotation ("\"We …,\" said Kane").
+            let named = (0..mentions.len()).filter(|&k| root_of[k] == root_of[speaker] && mentions_is_name(mentions, k)).collect::<Vec<_>>();
             // The body the speaker speaks for, where the text names it by the speaker's title.
             named.iter().find_map(|&k| speaker_body(chars, mentions, k)).or_else(|| named.last().copied())
         }),
-        Pronoun::Person => unique_here.or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }),
+        Pronoun::Person => reporter_of_clause().or(unique_here).or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }),
+        Pronoun::Plural if reporter_of_clause().is_some() => reporter_of_clause(),
         Pronoun::Plural | Pronoun::Thing => match unique_here {
             // "The Russian troops captured the men as they were crossing": people named between
             // the body and "they" may be who "they" are.
@@ -1273,5 +1345,31 @@ mod tests {
         assert_eq!(actor_of(&r, t, "the crowds", 0), None, "nothing to tie it to");
         assert_eq!(actor_of(&r, t, "her", 0).unwrap(), ["Valeska Paris", "an Australian woman", "her"]);
         assert_eq!(actor_of(&r, t, "Her", 0), None, "a possessive is no actor mention");
+    }
+
+    #[test]
+    fn a_subject_pronoun_after_said_is_the_speaker_and_a_we_is_the_body_of_the_speakers_title() {
+        let t =
+            "In his first comments since Sir Alan's report, Mr Blair told BBC News he had not read it. NASA Administrator Charles Bolden said, \"We want to thank all of them.\"";
+        let ents =
+            vec![entity(t, "Alan", 0, "PER"), entity(t, "Blair", 0, "PER"), entity(t, "BBC News", 0, "ORG"), entity(t, "NASA", 0, "ORG"), entity(t, "Charles Bolden", 0, "PER")];
+        let r = resolve(t, ents, Vec::new(), None);
+        assert_eq!(actor_of(&r, t, "he", 0).unwrap(), ["Blair", "he"], "two people before it, but Blair told");
+        assert_eq!(actor_of(&r, t, "We", 0).unwrap(), ["NASA", "We"]);
+    }
+
+    #[test]
+    fn a_repeated_description_takes_its_latest_twin_and_a_resumed_quotation_keeps_its_speaker() {
+        let t = "Montalvo left the organization in May. He later sued the Scientology organization. He said the organization had lied. \"We are here,\" team member Rodaba Noori told the press, \"and we will stay.\"";
+        let ents = vec![entity(t, "Montalvo", 0, "PER"), entity(t, "Rodaba Noori", 0, "PER")];
+        let phrases = vec![
+            phrase(t, "the organization", 0, "organization", false, false),
+            phrase(t, "the Scientology organization", 0, "organization", false, false),
+            phrase(t, "the organization", 1, "organization", true, false),
+            phrase(t, "team member", 0, "member", false, false),
+        ];
+        let r = resolve_with(t, ents, Vec::new(), &phrases, None);
+        assert_eq!(actor_of(&r, t, "the organization", 1).unwrap(), ["the organization", "the organization"]);
+        assert_eq!(actor_of(&r, t, "we", 0).unwrap(), ["We", "team member", "Rodaba Noori", "we"]);
     }
 }
