@@ -338,10 +338,17 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
         }
     }
 
-    // Then the pronouns no triple names, in text order.
+    // Then the pronouns no triple names, in text order, and the definite descriptions of one
+    // person that no name took ("The singer grabbed an intruder"), read as "he" or "she".
     for i in 0..mentions.len() {
-        if let Kind::Pronoun(p) = mentions[i].kind
-            && !antecedent.contains_key(&i)
+        let p = match &mentions[i].kind {
+            Kind::Pronoun(p) => *p,
+            Kind::Description { definite: true, head } if is_person_head(head) && !introduces(&mentions[i].text) && (0..i).all(|k| clusters.find(k) != clusters.find(i)) => {
+                Pronoun::Person
+            }
+            _ => continue,
+        };
+        if !antecedent.contains_key(&i)
             && let Some(a) = resolve_pronoun(&chars, &mentions, &mut clusters, i, p, None, sentences, &antecedent, &facts)
         {
             clusters.union(i, a);
@@ -482,6 +489,16 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
         {
             clusters.union(i, j);
         }
+        // A one-word ORG name that is the head of one earlier name ("the Church" after "Church of
+        // Scientology", "the Court" after "Supreme Court of Cassation").
+        if words.len() == 1 && m.label.as_deref() == Some("ORG") && !is_acronym(&m.text) {
+            let heads: Vec<usize> =
+                (0..i).filter(|&j| mentions[j].label.as_deref() == Some("ORG") && lower_words(&mentions[j].text).len() > 1 && name_head(&mentions[j].text) == words[0]).collect();
+            let roots: std::collections::HashSet<usize> = heads.iter().map(|&j| clusters.find(j)).collect();
+            if roots.len() == 1 {
+                clusters.union(i, heads[0]);
+            }
+        }
         // "<Nationality> [armed] <force>": one actor per nationality and force class.
         if words.len() >= 2 && m.label.as_deref() == Some("ORG") && m.text.chars().next().is_some_and(char::is_uppercase) {
             let class = class_of(words.last().map_or("", String::as_str));
@@ -602,6 +619,32 @@ const PERSON_HEADS: &[&str] = &[
     "prince",
     "princess",
     "emperor",
+    "singer",
+    "star",
+    "musician",
+    "lawyer",
+    "artist",
+    "writer",
+    "author",
+    "boss",
+    "founder",
+    "executive",
+    "manager",
+    "veteran",
+    "campaigner",
+    "activist",
+    "suspect",
+    "victim",
+    "burglar",
+    "intruder",
+    "teenager",
+    "rapper",
+    "guitarist",
+    "drummer",
+    "footballer",
+    "striker",
+    "goalkeeper",
+    "actress",
 ];
 
 /// Whether mention `m` is a person the text names with `title` just before it ("U.S. President
@@ -641,6 +684,11 @@ const ORG_HEADS: &[&str] = &[
     "team",
     "camp",
 ];
+
+/// A name's head word, lower case: its last word before "of"/"for" ("Church of Scientology" → church).
+fn name_head(text: &str) -> String {
+    lower_words(text).into_iter().take_while(|w| !matches!(w.as_str(), "of" | "for")).last().map_or(String::new(), |w| w.trim_end_matches("'s").to_string())
+}
 
 /// A description's words up to its head noun, lower case ("the governments of the region" → "the governments").
 fn description_key(text: &str) -> String {
@@ -700,9 +748,9 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
             .filter(|&j| match &mentions[j].kind {
                 Kind::Name | Kind::Acronym => {
                     let words = lower_words(&mentions[j].text);
-                    let name_head = words.iter().take_while(|w| !matches!(w.as_str(), "of" | "for")).last().map_or("", |w| w.trim_end_matches("'s"));
+                    let name_head = name_head(&mentions[j].text);
                     let named_body = !marks.is_empty() && ORG_HEADS.contains(&head.as_str()) && marks.iter().all(|w| words.iter().any(|x| x.trim_end_matches("'s") == w));
-                    class_of(name_head) == *head || titled(chars, &mentions[j], head) || named_body
+                    class_of(&name_head) == *head || titled(chars, &mentions[j], head) || named_body
                 }
                 Kind::Description { head: h, .. } => h == head && lower_words(&mentions[j].text).first().is_some_and(|w| DETERMINERS.contains(&w.as_str())),
                 Kind::Pronoun(_) => false,
@@ -745,6 +793,16 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
     antecedent
 }
 
+/// Whether a description brings in someone new ("the last person", "the first woman", "the other man").
+fn introduces(text: &str) -> bool {
+    lower_words(text).iter().any(|w| matches!(w.as_str(), "first" | "last" | "only" | "other" | "next" | "new" | "second" | "third" | "sole" | "another"))
+}
+
+/// Whether `head` names one person ("the singer", "the spokesman").
+fn is_person_head(head: &str) -> bool {
+    PERSON_HEADS.contains(&head) || TITLES.iter().any(|t| class_of(t) == head)
+}
+
 /// Whether a mention can be what a pronoun of kind `p` refers to.
 fn agrees(m: &Mention, p: Pronoun) -> bool {
     let collective = |head: &str| COLLECTIVE.contains(&head);
@@ -754,7 +812,7 @@ fn agrees(m: &Mention, p: Pronoun) -> bool {
     }
     match (p, &m.kind) {
         (Pronoun::Person, Kind::Name) => m.label.as_deref() == Some("PER") && !m.mixed_label && !matches!(m.text.as_str(), "God" | "Allah"),
-        (Pronoun::Person, Kind::Description { head, .. }) => PERSON_HEADS.contains(&head.as_str()) || TITLES.contains(&head.as_str()),
+        (Pronoun::Person, Kind::Description { head, .. }) => is_person_head(head),
         (Pronoun::Plural | Pronoun::First, Kind::Name | Kind::Acronym) => m.label.as_deref() == Some("ORG"),
         // "we" is a body of people ("the team", "the girls"), never "These facilities".
         (Pronoun::First, Kind::Description { head, .. }) => collective(head) || (is_actor_noun(head) && head.ends_with('s') && !head.ends_with("ss")),

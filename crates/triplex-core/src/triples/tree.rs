@@ -578,7 +578,7 @@ pub fn actor_phrases(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<A
             None if t.upos[i] == "PRON" && (has(ACTOR_PRONOUNS, &t.low[i]) || t.low[i] == "it") => t.span(i, i),
             // Actor nouns, other plural nouns (what else "they" may be) and definite nouns ("the party").
             None if matches!(t.upos[i], "NOUN" | "PROPN")
-                && (actor_noun(i) || (t.upos[i] == "NOUN" && (t.low[i].ends_with('s') || t.low[i] == "people" || definite(i))))
+                && (actor_noun(i) || definite(i) || (t.upos[i] == "NOUN" && (t.low[i].ends_with('s') || t.low[i] == "people")))
                 && !matches!(t.base(i), "compound" | "flat") =>
             {
                 // Never across a conjunction ("the separatist groups and jihadists").
