@@ -207,9 +207,10 @@ fn resolution_of_every_actor_pronoun_of_the_articles() {
     let held_out = score(&actor_table(&held_inputs), "articles-pronouns.tsv", &|id| is_held_out(id), false);
     assert_eq!((dev.rows, held_out.rows), (173, 125), "every row belongs to an article");
     // Measured 2026-12-01 (shipped model, int8; fifth session, with the parse's actor phrases,
-    // gender, quotations, appositions, repeated descriptions, "X said he" and person descriptions
-    // read as "he"): development 83/89 resolved right, recall 0.49 of 171 with an antecedent; held
-    // out 46/55, recall 0.40 of 116 (fourth session: 26/28 and 0.15; 25/31 and 0.22).
+    // gender, quotations, appositions, repeated descriptions, "X said he", person descriptions
+    // read as "he" and the article's main person): development 83/89 resolved right, recall 0.49
+    // of 171 with an antecedent; held out 53/62, recall 0.46 of 116 (fourth session: 26/28 and
+    // 0.15; 25/31 and 0.22).
     assert!(dev.precision() >= 0.90 && dev.recall() >= 0.46, "development {dev:?}");
-    assert!(held_out.precision() >= 0.80 && held_out.recall() >= 0.37, "held out {held_out:?}");
+    assert!(held_out.precision() >= 0.80 && held_out.recall() >= 0.42, "held out {held_out:?}");
 }

@@ -176,6 +176,8 @@ struct MentionFacts {
     quote: Vec<Option<(usize, usize)>>,
     /// The document's quotations.
     quotes: Vec<(usize, usize)>,
+    /// The person the document names most (its first name mention), where one stands out.
+    topic: Option<usize>,
 }
 
 /// Union-find over mention indices.
@@ -312,13 +314,15 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     let renumber: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
     let at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
 
-    let facts = MentionFacts {
+    let mut facts = MentionFacts {
         gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(),
         quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(),
         quotes: quotes.clone(),
+        topic: None,
     };
     let mut clusters = Clusters((0..mentions.len()).collect());
     tie_names(&chars, &mentions, &mut clusters);
+    facts.topic = topic_person(&mentions, &mut clusters);
     tie_appositions(&chars, &mentions, &mut clusters);
     let antecedent = resolve_descriptions(&chars, &mentions, &mut clusters);
     let mut antecedent = antecedent;
@@ -793,6 +797,22 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
     antecedent
 }
 
+/// The person the document names most: at least three name mentions and twice as many as anyone
+/// else; its first name mention.
+fn topic_person(mentions: &[Mention], clusters: &mut Clusters) -> Option<usize> {
+    let mut counts: HashMap<usize, (usize, usize)> = HashMap::new();
+    for (i, m) in mentions.iter().enumerate() {
+        if m.kind == Kind::Name && m.label.as_deref() == Some("PER") && !m.mixed_label {
+            counts.entry(clusters.find(i)).or_insert((0, i)).0 += 1;
+        }
+    }
+    let mut ranked: Vec<(usize, usize)> = counts.into_values().collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let (top, first) = *ranked.first()?;
+    let second = ranked.get(1).map_or(0, |r| r.0);
+    (top >= 3 && top >= 2 * second).then_some(first)
+}
+
 /// Whether a description brings in someone new ("the last person", "the first woman", "the other man").
 fn introduces(text: &str) -> bool {
     lower_words(text).iter().any(|w| matches!(w.as_str(), "first" | "last" | "only" | "other" | "next" | "new" | "second" | "third" | "sole" | "another"))
@@ -1082,6 +1102,13 @@ fn resolve_pronoun(
         }
         None
     };
+    // The article's main person, when no one else of that gender stands in this sentence or
+    // the one before ("Bob was a good player. … He was an attacking midfield player").
+    let topic_person = || -> Option<usize> {
+        let topic = facts.topic?;
+        let others = window.clone().any(|j| mentions[j].sentence + 1 >= m.sentence && agrees(&mentions[j], Pronoun::Person) && same_gender(j) && root_of[j] != root_of[topic]);
+        (!others && topic < i && fits(topic) && !first_person).then_some(topic)
+    };
     let found = match p {
         Pronoun::Other => None,
         Pronoun::First => reporter.filter(|&r| agrees(&mentions[r], p)).or(unique_here).or_else(|| {
@@ -1091,7 +1118,9 @@ fn resolve_pronoun(
             // The body the speaker speaks for, where the text names it by the speaker's title.
             named.iter().find_map(|&k| speaker_body(chars, mentions, k)).or_else(|| named.last().copied())
         }),
-        Pronoun::Person => reporter_of_clause().or(unique_here).or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }),
+        Pronoun::Person => {
+            reporter_of_clause().or(unique_here).or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }).or_else(topic_person)
+        }
         Pronoun::Plural if reporter_of_clause().is_some() => reporter_of_clause(),
         Pronoun::Plural | Pronoun::Thing => match unique_here {
             // "The Russian troops captured the men as they were crossing": people named between
@@ -1429,5 +1458,18 @@ mod tests {
         let r = resolve_with(t, ents, Vec::new(), &phrases, None);
         assert_eq!(actor_of(&r, t, "the organization", 1).unwrap(), ["the organization", "the organization"]);
         assert_eq!(actor_of(&r, t, "we", 0).unwrap(), ["We", "team member", "Rodaba Noori", "we"]);
+    }
+
+    #[test]
+    fn a_he_with_no_one_else_near_is_the_article_s_main_person() {
+        let t = "Bob Marley toured Africa. Marley sang in Harare. Partridge worked with Marley in London. The show was long. He was the biggest attraction.";
+        let ents = vec![entity(t, "Bob Marley", 0, "PER"), entity(t, "Marley", 1, "PER"), entity(t, "Partridge", 0, "PER"), entity(t, "Marley", 2, "PER")];
+        let r = resolve(t, ents, Vec::new(), None);
+        assert!(actor_of(&r, t, "He", 0).unwrap().contains(&"Bob Marley".to_string()));
+        // With other men in the sentence before, "he" stays open.
+        let t = "Bob Marley toured Africa. Marley sang in Harare. Marley flew home. In London, Partridge met Mr Smith. The crowds cheered as he sang.";
+        let ents =
+            vec![entity(t, "Bob Marley", 0, "PER"), entity(t, "Marley", 1, "PER"), entity(t, "Marley", 2, "PER"), entity(t, "Partridge", 0, "PER"), entity(t, "Smith", 0, "PER")];
+        assert_eq!(actor_of(&resolve(t, ents, Vec::new(), None), t, "he", 0), None);
     }
 }
