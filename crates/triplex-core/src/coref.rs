@@ -92,6 +92,9 @@ const HEAD_CLASSES: &[(&str, &str)] = &[
 /// Singular nouns for groups, which "they" and "it" may both refer to.
 const COLLECTIVE: &[&str] = &["forces", "convoy", "police", "government", "team", "navy", "family", "crew", "company", "group", "party", "coalition", "committee", "council"];
 
+/// How many mentions back a definite description looks for its antecedent (long documents stay linear).
+const LOOKBACK: usize = 400;
+
 /// A mention within this many words of its sentence's start opens it (its subject, in news).
 const OPENING_WORDS: usize = 3;
 
@@ -471,6 +474,8 @@ fn mentions_is_name(mentions: &[Mention], i: usize) -> bool {
 fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut forces: HashMap<String, usize> = HashMap::new();
+    // Earlier multi-word ORG names by their head word.
+    let mut org_heads: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, m) in mentions.iter().enumerate() {
         if !matches!(m.kind, Kind::Name | Kind::Acronym) {
             continue;
@@ -496,12 +501,14 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
         // A one-word ORG name that is the head of one earlier name ("the Church" after "Church of
         // Scientology", "the Court" after "Supreme Court of Cassation").
         if words.len() == 1 && m.label.as_deref() == Some("ORG") && !is_acronym(&m.text) {
-            let heads: Vec<usize> =
-                (0..i).filter(|&j| mentions[j].label.as_deref() == Some("ORG") && lower_words(&mentions[j].text).len() > 1 && name_head(&mentions[j].text) == words[0]).collect();
+            let heads = org_heads.get(&words[0]).cloned().unwrap_or_default();
             let roots: std::collections::HashSet<usize> = heads.iter().map(|&j| clusters.find(j)).collect();
             if roots.len() == 1 {
                 clusters.union(i, heads[0]);
             }
+        }
+        if words.len() > 1 && m.label.as_deref() == Some("ORG") {
+            org_heads.entry(name_head(&m.text)).or_default().push(i);
         }
         // "<Nationality> [armed] <force>": one actor per nationality and force class.
         if words.len() >= 2 && m.label.as_deref() == Some("ORG") && m.text.chars().next().is_some_and(char::is_uppercase) {
@@ -517,7 +524,15 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
             }
         }
     }
-    // Acronyms.
+    // Acronyms. The initials of each multi-word name, once.
+    let initials: Vec<Option<String>> = mentions
+        .iter()
+        .map(|o| {
+            (o.kind == Kind::Name && o.text.split_whitespace().count() >= 2).then(|| {
+                o.text.split_whitespace().filter(|w| !ACRONYM_SKIP.contains(&w.to_lowercase().as_str())).filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect()
+            })
+        })
+        .collect();
     for (i, m) in mentions.iter().enumerate() {
         if m.kind != Kind::Acronym {
             continue;
@@ -526,27 +541,13 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
         // "Long Form (ACR)": the name that ends right before the bracket.
         let open = (0..m.start).rev().find(|&p| !chars.0[p].is_whitespace());
         if let Some(open) = open.filter(|&p| chars.0[p] == '(')
-            && let Some(j) = mentions.iter().position(|o| o.end <= open && chars.slice(o.end, open).trim().is_empty() && matches!(o.kind, Kind::Name))
+            && let Some(j) = mentions.iter().position(|o| o.end <= open && open - o.end <= 2 && chars.slice(o.end, open).trim().is_empty() && matches!(o.kind, Kind::Name))
         {
             clusters.union(i, j);
             continue;
         }
         // Initials of a multi-word name: "United Nations" / "UN".
-        let matches: Vec<usize> = mentions
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| {
-                let initials: String = o
-                    .text
-                    .split_whitespace()
-                    .filter(|w| !ACRONYM_SKIP.contains(&w.to_lowercase().as_str()))
-                    .filter_map(|w| w.chars().next())
-                    .filter(|c| c.is_uppercase())
-                    .collect();
-                o.kind == Kind::Name && o.text.split_whitespace().count() >= 2 && initials == letters
-            })
-            .map(|(j, _)| j)
-            .collect();
+        let matches: Vec<usize> = (0..mentions.len()).filter(|&j| initials[j].as_deref() == Some(letters.as_str())).collect();
         let roots: std::collections::HashSet<usize> = matches.iter().map(|&j| clusters.find(j)).collect();
         if roots.len() == 1 {
             clusters.union(i, matches[0]);
@@ -744,19 +745,22 @@ fn tie_appositions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters)
 /// description → antecedent.
 fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) -> HashMap<usize, usize> {
     let mut antecedent = HashMap::new();
+    let words: Vec<Vec<String>> = mentions.iter().map(|m| lower_words(&m.text)).collect();
+    let heads: Vec<String> = mentions.iter().map(|m| class_of(&name_head(&m.text))).collect();
     for i in 0..mentions.len() {
         let Kind::Description { definite: true, head } = &mentions[i].kind else { continue };
         let marks = name_modifiers(&mentions[i].text);
-        let candidates: Vec<usize> = (0..i)
+        let has_word = |k: usize, w: &String| words[k].iter().any(|x| x.trim_end_matches("'s") == w);
+        let earlier = i.saturating_sub(LOOKBACK)..i;
+        let candidates: Vec<usize> = earlier
+            .clone()
             .filter(|&j| mentions[j].end <= mentions[i].start)
             .filter(|&j| match &mentions[j].kind {
                 Kind::Name | Kind::Acronym => {
-                    let words = lower_words(&mentions[j].text);
-                    let name_head = name_head(&mentions[j].text);
-                    let named_body = !marks.is_empty() && ORG_HEADS.contains(&head.as_str()) && marks.iter().all(|w| words.iter().any(|x| x.trim_end_matches("'s") == w));
-                    class_of(&name_head) == *head || titled(chars, &mentions[j], head) || named_body
+                    let named_body = !marks.is_empty() && ORG_HEADS.contains(&head.as_str()) && marks.iter().all(|w| has_word(j, w));
+                    heads[j] == *head || named_body || titled(chars, &mentions[j], head)
                 }
-                Kind::Description { head: h, .. } => h == head && lower_words(&mentions[j].text).first().is_some_and(|w| DETERMINERS.contains(&w.as_str())),
+                Kind::Description { head: h, .. } => h == head && words[j].first().is_some_and(|w| DETERMINERS.contains(&w.as_str())),
                 Kind::Pronoun(_) => false,
             })
             .collect();
@@ -764,7 +768,7 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
             .into_iter()
             .filter(|&j| {
                 let root = clusters.find(j);
-                marks.iter().all(|w| (0..i).any(|k| clusters.find(k) == root && lower_words(&mentions[k].text).iter().any(|x| x.trim_end_matches("'s") == w)))
+                marks.iter().all(|w| earlier.clone().any(|k| clusters.find(k) == root && has_word(k, w)))
             })
             .collect();
         let roots: std::collections::HashSet<usize> = candidates.iter().map(|&j| clusters.find(j)).collect();
@@ -916,10 +920,13 @@ const SAID: &[&str] = &["said", "says", "told", "added", "stated", "explained", 
 /// The speaker of the quotation `(open, close)`: the mention just before it with a reporting verb
 /// (`Najib Razak said, "`), else the one just after it (`…," the spokesman said`, `…," said Kane`).
 fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)], (open, close): (usize, usize)) -> Option<usize> {
+    // Text between two points, when short enough to hold an attribution (long spans never do).
+    let short = |from: usize, to: usize| (to >= from && to - from <= 120).then(|| chars.slice(from, to));
     let speaks = |j: usize| !matches!(mentions[j].kind, Kind::Pronoun(Pronoun::Other | Pronoun::First));
-    // Before: `X said, "`, `X said: "`, `X says "`.
-    let before = (0..mentions.len()).rev().find(|&j| mentions[j].end < open && speaks(j)).filter(|&j| {
-        let between = chars.slice(mentions[j].end, open);
+    // Before: `X said, "`, `X said: "`, `X says "` (mentions are in text order).
+    let first_after = |at: usize| mentions.partition_point(|m| m.start <= at);
+    let before = (0..first_after(open)).rev().take(8).find(|&j| mentions[j].end < open && speaks(j)).filter(|&j| {
+        let Some(between) = short(mentions[j].end, open) else { return false };
         let gap = lower_words(&between);
         gap.len() <= 2 && gap.first().is_some_and(|w| SAID.contains(&w.trim_end_matches([',', ':']))) && !between.contains('\n')
     });
@@ -927,8 +934,9 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)],
     // `…", said Kane`): at most a reporting verb and a word between the quote and the speaker.
     let after = |close: usize| {
         let runs_on = chars.slice(close.saturating_sub(1), close + 2).contains(',');
-        (0..mentions.len()).find(|&j| mentions[j].start > close && speaks(j)).filter(|&j| {
-            let gap = lower_words(&chars.slice(close + 1, mentions[j].start));
+        (first_after(close)..mentions.len()).find(|&j| speaks(j)).filter(|&j| {
+            let Some(gap) = short(close + 1, mentions[j].start) else { return false };
+            let gap = lower_words(&gap);
             let tail = chars.slice(mentions[j].end, mentions[j].end + 40);
             let tail = lower_words(tail.split(['"', '“', '”']).next().unwrap_or(""));
             runs_on && gap.len() <= 2 && (gap.iter().any(|w| SAID.contains(&w.as_str())) || tail.iter().take(4).any(|w| SAID.contains(&w.as_str())))
@@ -938,7 +946,7 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)],
     // speaker of the part before, in the same paragraph.
     let resumed = || {
         let previous = quotes.iter().rev().find(|q| q.1 < open)?;
-        let between = chars.slice(previous.1, open);
+        let between = short(previous.1, open)?;
         (!between.contains('\n') && lower_words(&between).len() <= 8).then(|| after(previous.1)).flatten().filter(|&j| mentions[j].end < open)
     };
     before.or_else(|| after(close)).or_else(resumed)
@@ -950,11 +958,18 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)],
 fn speaker_body(chars: &Chars, mentions: &[Mention], k: usize) -> Option<usize> {
     let has_title = |t: &str| lower_words(t).iter().any(|w| TITLES.iter().any(|title| class_of(title) == class_of(w.trim_end_matches(','))));
     let org = |j: usize| mentions[j].label.as_deref() == Some("ORG");
-    let before = (0..k).rev().find(|&j| org(j) && mentions[j].end <= mentions[k].start).filter(|&j| {
+    let near = |from: usize, to: usize| to >= from && to - from <= 80;
+    let before = (0..k).rev().take(6).find(|&j| org(j) && mentions[j].end <= mentions[k].start).filter(|&j| {
+        if !near(mentions[j].end, mentions[k].start) {
+            return false;
+        }
         let between = chars.slice(mentions[j].end, mentions[k].start);
         lower_words(&between).len() <= 3 && !between.contains(['.', ',', '\n']) && has_title(&between)
     });
-    let after = (k + 1..mentions.len()).find(|&j| org(j) && mentions[j].start >= mentions[k].end).filter(|&j| {
+    let after = (k + 1..mentions.len()).take(6).find(|&j| org(j) && mentions[j].start >= mentions[k].end).filter(|&j| {
+        if !near(mentions[k].end, mentions[j].start) {
+            return false;
+        }
         let between = chars.slice(mentions[k].end, mentions[j].start);
         let trailing = chars.slice(mentions[j].end, mentions[j].end + 20);
         let appositive = between.starts_with(", ") && lower_words(&between).len() <= 6 && !between[1..].contains([',', '.', '\n']);
