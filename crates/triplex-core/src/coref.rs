@@ -1,9 +1,10 @@
-//! Actor resolution over one document's record, after the triple rules: every PER/ORG entity and
-//! every triple actor is a mention; mentions of one actor are tied together (same name, a short
-//! name of a full one, an acronym and its long form, a nationality's forces, a definite
-//! description or a pronoun and its antecedent), each actor gets one canonical name and an id, and
-//! a pronoun or description that was tied to an antecedent names it in `resolved`. Rules, and
-//! precision first: a pronoun with two possible antecedents stays unresolved.
+//! Actor resolution over one document's record, after the triple rules: every PER/ORG entity,
+//! triple actor, personal pronoun and actor phrase of the parse is a mention; mentions of one actor
+//! are tied together (same name, a short name of a full one, an acronym and its long form, a
+//! nationality's forces, a name and a description side by side, a definite description or a
+//! pronoun and its antecedent, read with quotations and gender), each actor gets one canonical name
+//! and an id, and a pronoun or description that was tied to an antecedent names it in `resolved`.
+//! Rules, and precision first: a pronoun with two possible antecedents stays unresolved.
 
 mod gender;
 
@@ -277,7 +278,7 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
         // Not an entity: a description even when capitalised ("People flock ...").
         let definite = lower_words(&text).first().is_some_and(|w| DEFINITE.contains(&w.as_str()));
         let kind = Kind::Description { definite, head: class_of(&p.head) };
-        let actor = p.actor || [ORG_HEADS, PERSON_HEADS, TITLES].iter().any(|l| l.contains(&p.head.as_str()));
+        let actor = p.actor || [ORG_HEADS, PERSON_HEADS, TITLES].iter().any(|l| listed(l, &p.head));
         at.insert((start, end), mentions.len());
         mentions.push(Mention { start, end, text, kind, label: None, sentence: sentence_of(start), parsed_only: true, thing: !actor, mixed_label: false });
     }
@@ -555,107 +556,25 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
     }
 }
 
-/// Titles a person is named by ("the President", "the spokesman").
-const TITLES: &[&str] = &[
-    "president",
-    "minister",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "ambassador",
-    "secretary",
-    "coach",
-    "captain",
-    "chairman",
-    "governor",
-    "mayor",
-    "commander",
-    "chancellor",
-    "premier",
-    "king",
-    "queen",
-    "pope",
-    "administrator",
-    "director",
-    "senator",
-];
+/// Whether `word` is one of the space-separated `words`.
+fn listed(words: &str, word: &str) -> bool {
+    words.split_whitespace().any(|w| w == word)
+}
 
-/// Nouns for one person, which "he" and "she" may refer to.
-const PERSON_HEADS: &[&str] = &[
-    "man",
-    "woman",
-    "boy",
-    "girl",
-    "child",
-    "person",
-    "defector",
-    "member",
-    "player",
-    "student",
-    "journalist",
-    "reporter",
-    "astronaut",
-    "candidate",
-    "officer",
-    "soldier",
-    "politician",
-    "judge",
-    "father",
-    "mother",
-    "son",
-    "daughter",
-    "wife",
-    "husband",
-    "driver",
-    "pilot",
-    "agent",
-    "detective",
-    "cosplayer",
-    "poster",
-    "kid",
-    "lead",
-    "worker",
-    "volunteer",
-    "witness",
-    "eyewitness",
-    "leader",
-    "official",
-    "bishop",
-    "prince",
-    "princess",
-    "emperor",
-    "singer",
-    "star",
-    "musician",
-    "lawyer",
-    "artist",
-    "writer",
-    "author",
-    "boss",
-    "founder",
-    "executive",
-    "manager",
-    "veteran",
-    "campaigner",
-    "activist",
-    "suspect",
-    "victim",
-    "burglar",
-    "intruder",
-    "teenager",
-    "rapper",
-    "guitarist",
-    "drummer",
-    "footballer",
-    "striker",
-    "goalkeeper",
-    "actress",
-];
+/// Titles a person is named by ("the President", "the spokesman"), space-separated.
+const TITLES: &str = "president minister spokesman spokeswoman spokesperson ambassador secretary coach captain chairman governor mayor commander chancellor \
+     premier king queen pope administrator director senator";
+
+/// Nouns for one person, which "he" and "she" may refer to, space-separated.
+const PERSON_HEADS: &str = "man woman boy girl child person defector member player student journalist reporter astronaut candidate officer soldier politician judge \
+     father mother son daughter wife husband driver pilot agent detective cosplayer poster kid lead worker volunteer witness eyewitness leader \
+     official bishop prince princess emperor singer star musician lawyer artist writer author boss founder executive manager veteran campaigner \
+     activist suspect victim burglar intruder teenager rapper guitarist drummer footballer striker goalkeeper actress";
 
 /// Whether mention `m` is a person the text names with `title` just before it ("U.S. President
 /// Donald Trump") or in an apposition right after it ("Almou Ag Mohamed, a spokesperson for …").
 fn titled(chars: &Chars, m: &Mention, title: &str) -> bool {
-    if m.label.as_deref() != Some("PER") || !TITLES.iter().any(|t| class_of(t) == title) {
+    if m.label.as_deref() != Some("PER") || !TITLES.split_whitespace().any(|t| class_of(t) == title) {
         return false;
     }
     let is_title = |w: &String| class_of(w.trim_end_matches(',')) == title;
@@ -668,27 +587,9 @@ fn titled(chars: &Chars, m: &Mention, title: &str) -> bool {
     before.iter().any(is_title) || apposition.is_some_and(|ws| ws.first().is_some_and(|w| DETERMINERS.contains(&w.as_str())) && ws.iter().take(5).any(is_title))
 }
 
-/// Nouns for organisations, which a description may add to a name ("the Sea Org group" for Sea Org).
-const ORG_HEADS: &[&str] = &[
-    "organization",
-    "organisation",
-    "group",
-    "party",
-    "company",
-    "firm",
-    "church",
-    "agency",
-    "movement",
-    "coalition",
-    "alliance",
-    "union",
-    "association",
-    "network",
-    "band",
-    "club",
-    "team",
-    "camp",
-];
+/// Nouns for organisations, which a description may add to a name ("the Sea Org group" for Sea
+/// Org), space-separated.
+const ORG_HEADS: &str = "organization organisation group party company firm church agency movement coalition alliance union association network band club team camp";
 
 /// A name's head word, lower case: its last word before "of"/"for" ("Church of Scientology" → church).
 fn name_head(text: &str) -> String {
@@ -718,7 +619,7 @@ fn tie_appositions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters)
             }
             let between = chars.slice(x.end, y.start);
             let after = chars.slice(y.end, y.end + 2);
-            let person = |k: &Kind| matches!(k, Kind::Description { head, .. } if PERSON_HEADS.contains(&head.as_str()) || TITLES.contains(&head.as_str()));
+            let person = |k: &Kind| matches!(k, Kind::Description { head, .. } if is_person_head(head));
             let closes = after.is_empty()
                 || after.starts_with([',', ')', '.', ';'])
                 || after.starts_with(" said")
@@ -757,7 +658,7 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
             .filter(|&j| mentions[j].end <= mentions[i].start)
             .filter(|&j| match &mentions[j].kind {
                 Kind::Name | Kind::Acronym => {
-                    let named_body = !marks.is_empty() && ORG_HEADS.contains(&head.as_str()) && marks.iter().all(|w| has_word(j, w));
+                    let named_body = !marks.is_empty() && listed(ORG_HEADS, head) && marks.iter().all(|w| has_word(j, w));
                     heads[j] == *head || named_body || titled(chars, &mentions[j], head)
                 }
                 Kind::Description { head: h, .. } => h == head && words[j].first().is_some_and(|w| DETERMINERS.contains(&w.as_str())),
@@ -824,7 +725,7 @@ fn introduces(text: &str) -> bool {
 
 /// Whether `head` names one person ("the singer", "the spokesman").
 fn is_person_head(head: &str) -> bool {
-    PERSON_HEADS.contains(&head) || TITLES.iter().any(|t| class_of(t) == head)
+    listed(PERSON_HEADS, head) || TITLES.split_whitespace().any(|t| class_of(t) == head)
 }
 
 /// Whether a mention can be what a pronoun of kind `p` refers to.
@@ -956,7 +857,7 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)],
 /// Administrator Charles Bolden") or in an apposition after it ("Jeff Rathke, the State
 /// Department Spokesperson", "Almou Ag Mohamed, a spokesperson for the … CSP").
 fn speaker_body(chars: &Chars, mentions: &[Mention], k: usize) -> Option<usize> {
-    let has_title = |t: &str| lower_words(t).iter().any(|w| TITLES.iter().any(|title| class_of(title) == class_of(w.trim_end_matches(','))));
+    let has_title = |t: &str| lower_words(t).iter().any(|w| TITLES.split_whitespace().any(|title| class_of(title) == class_of(w.trim_end_matches(','))));
     let org = |j: usize| mentions[j].label.as_deref() == Some("ORG");
     let near = |from: usize, to: usize| to >= from && to - from <= 80;
     let before = (0..k).rev().take(6).find(|&j| org(j) && mentions[j].end <= mentions[k].start).filter(|&j| {

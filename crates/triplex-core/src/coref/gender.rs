@@ -1,7 +1,7 @@
 //! Gender of person mentions for pronoun agreement: pronouns, honorifics and gendered nouns, and
 //! common first names.
 
-use super::{Chars, HEAD_STOPS, Kind, Mention, lower_words};
+use super::{Chars, HEAD_STOPS, Kind, Mention, listed, lower_words};
 
 /// A person's grammatical gender, where the text shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,9 +69,4 @@ pub(super) fn gender_of(chars: &Chars, m: &Mention) -> Option<Gender> {
         }
         _ => None,
     }
-}
-
-/// Whether `word` is one of the space-separated `words`.
-fn listed(words: &str, word: &str) -> bool {
-    words.split_whitespace().any(|w| w == word)
 }
