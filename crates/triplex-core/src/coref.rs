@@ -123,9 +123,13 @@ fn class_of(head: &str) -> String {
 
 /// The class of a phrase's head noun: its last word before a stop word or comma.
 fn head_class(words: &[String]) -> String {
-    let phrase: Vec<&String> = words.iter().take_while(|w| !HEAD_STOPS.contains(&w.as_str()) && !w.ends_with(',')).collect();
-    let head = phrase.last().map_or("", |w| w.as_str());
+    let head = up_to_head(words).last().map_or("", |w| w.as_str());
     class_of(head.trim_end_matches("'s").trim_end_matches('\''))
+}
+
+/// A phrase's words up to its head noun: before a stop word or a comma ("a convoy of its forces" → "a convoy").
+fn up_to_head(words: &[String]) -> &[String] {
+    &words[..words.iter().take_while(|w| !HEAD_STOPS.contains(&w.as_str()) && !w.ends_with(',')).count()]
 }
 
 fn lower_words(text: &str) -> Vec<String> {
@@ -318,12 +322,8 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     let renumber: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
     let at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
 
-    let mut facts = MentionFacts {
-        gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(),
-        quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(),
-        quotes: quotes.clone(),
-        topic: None,
-    };
+    let mut facts =
+        MentionFacts { gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(), quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(), quotes, topic: None };
     let mut clusters = Clusters((0..mentions.len()).collect());
     tie_names(&chars, &mentions, &mut clusters);
     facts.topic = topic_person(&mentions, &mut clusters);
@@ -388,11 +388,10 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
         if matches!(m.kind, Kind::Pronoun(_)) && !antecedent.contains_key(&i) {
             continue;
         }
-        let root = clusters.find(i);
-        if (!listed.contains(&root) && size[&root] < 2) || !persons_or_bodies.contains(&root) {
+        let r = clusters.find(i);
+        if (!listed.contains(&r) && size[&r] < 2) || !persons_or_bodies.contains(&r) {
             continue;
         }
-        let r = clusters.find(i);
         let k = *index_of_root.entry(r).or_insert_with(|| {
             members.push((r, Vec::new()));
             members.len() - 1
@@ -574,7 +573,7 @@ const PERSON_HEADS: &str = "man woman boy girl child person defector member play
 /// Whether mention `m` is a person the text names with `title` just before it ("U.S. President
 /// Donald Trump") or in an apposition right after it ("Almou Ag Mohamed, a spokesperson for …").
 fn titled(chars: &Chars, m: &Mention, title: &str) -> bool {
-    if m.label.as_deref() != Some("PER") || !TITLES.split_whitespace().any(|t| class_of(t) == title) {
+    if m.label.as_deref() != Some("PER") || !is_title(title) {
         return false;
     }
     let is_title = |w: &String| class_of(w.trim_end_matches(',')) == title;
@@ -598,7 +597,7 @@ fn name_head(text: &str) -> String {
 
 /// A description's words up to its head noun, lower case ("the governments of the region" → "the governments").
 fn description_key(text: &str) -> String {
-    lower_words(text).into_iter().take_while(|w| !HEAD_STOPS.contains(&w.as_str()) && !w.ends_with(',')).collect::<Vec<_>>().join(" ")
+    up_to_head(&lower_words(text)).join(" ")
 }
 
 /// Capitalised words inside a description after its first word ("the US team" → "us"): names
@@ -723,9 +722,14 @@ fn introduces(text: &str) -> bool {
     lower_words(text).iter().any(|w| matches!(w.as_str(), "first" | "last" | "only" | "other" | "next" | "new" | "second" | "third" | "sole" | "another"))
 }
 
+/// Whether `word` is a title, or of a title's class ("spokesman" for "spokesperson").
+fn is_title(word: &str) -> bool {
+    TITLES.split_whitespace().any(|t| class_of(t) == class_of(word))
+}
+
 /// Whether `head` names one person ("the singer", "the spokesman").
 fn is_person_head(head: &str) -> bool {
-    listed(PERSON_HEADS, head) || TITLES.split_whitespace().any(|t| class_of(t) == head)
+    listed(PERSON_HEADS, head) || is_title(head)
 }
 
 /// Whether a mention can be what a pronoun of kind `p` refers to.
@@ -857,7 +861,7 @@ fn quote_speaker(chars: &Chars, mentions: &[Mention], quotes: &[(usize, usize)],
 /// Administrator Charles Bolden") or in an apposition after it ("Jeff Rathke, the State
 /// Department Spokesperson", "Almou Ag Mohamed, a spokesperson for the … CSP").
 fn speaker_body(chars: &Chars, mentions: &[Mention], k: usize) -> Option<usize> {
-    let has_title = |t: &str| lower_words(t).iter().any(|w| TITLES.split_whitespace().any(|title| class_of(title) == class_of(w.trim_end_matches(','))));
+    let has_title = |t: &str| lower_words(t).iter().any(|w| is_title(w.trim_end_matches(',')));
     let org = |j: usize| mentions[j].label.as_deref() == Some("ORG");
     let near = |from: usize, to: usize| to >= from && to - from <= 80;
     let before = (0..k).rev().take(6).find(|&j| org(j) && mentions[j].end <= mentions[k].start).filter(|&j| {
@@ -952,7 +956,7 @@ fn resolve_pronoun(
         })
     };
     let in_sentence: Vec<usize> = in_window(m.sentence).filter(|&j| before(j, m.sentence) && !inside_another(j)).collect();
-    let roots: std::collections::HashSet<usize> = in_sentence.iter().map(|&j| clusters.find(j)).collect();
+    let roots: std::collections::HashSet<usize> = in_sentence.iter().map(|&j| root_of[j]).collect();
     let unique_here = (roots.len() == 1).then(|| *in_sentence.last().unwrap());
     // The mention that opens sentence `s` (at most OPENING_WORDS words in), if it agrees.
     let opening = |s: usize| -> Option<usize> {
@@ -969,7 +973,7 @@ fn resolve_pronoun(
     // Not past a first-person sentence's start ("told that my mum had attacked the church and
     // that I needed to disconnect from her").
     let first_person = lower_words(&chars.slice(sentence_start(m.sentence), m.start)).iter().any(|w| matches!(w.as_str(), "i" | "my" | "me"));
-    let mut previous_unique = || -> Option<usize> {
+    let previous_unique = || -> Option<usize> {
         if first_person {
             return None;
         }
@@ -986,7 +990,7 @@ fn resolve_pronoun(
             if found.is_empty() {
                 continue;
             }
-            let distinct: std::collections::HashSet<usize> = found.iter().map(|&j| clusters.find(j)).collect();
+            let distinct: std::collections::HashSet<usize> = found.iter().map(|&j| root_of[j]).collect();
             return (distinct.len() == 1).then(|| *found.last().unwrap());
         }
         None
@@ -994,7 +998,7 @@ fn resolve_pronoun(
     // "Mr Blair told BBC News he …", "Azmat said he …": a subject pronoun opening what a person
     // said is that person.
     let nominative = matches!(m.text.to_lowercase().as_str(), "he" | "she" | "they");
-    let reporter_of_clause = || -> Option<usize> {
+    let said_by = (|| -> Option<usize> {
         if !nominative {
             return None;
         }
@@ -1017,10 +1021,10 @@ fn resolve_pronoun(
             }
         }
         None
-    };
+    })();
     // The article's main person, when no one else of that gender stands in this sentence or
     // the one before ("Bob was a good player. … He was an attacking midfield player").
-    let topic_person = || -> Option<usize> {
+    let main_person = || -> Option<usize> {
         let topic = facts.topic?;
         let others = window.clone().any(|j| mentions[j].sentence + 1 >= m.sentence && agrees(&mentions[j], Pronoun::Person) && same_gender(j) && root_of[j] != root_of[topic]);
         (!others && topic < i && fits(topic) && !first_person).then_some(topic)
@@ -1034,10 +1038,8 @@ fn resolve_pronoun(
             // The body the speaker speaks for, where the text names it by the speaker's title.
             named.iter().find_map(|&k| speaker_body(chars, mentions, k)).or_else(|| named.last().copied())
         }),
-        Pronoun::Person => {
-            reporter_of_clause().or(unique_here).or_else(|| if in_sentence.is_empty() { previous().or_else(&mut previous_unique) } else { None }).or_else(topic_person)
-        }
-        Pronoun::Plural if reporter_of_clause().is_some() => reporter_of_clause(),
+        Pronoun::Person => said_by.or(unique_here).or_else(|| if in_sentence.is_empty() { previous().or_else(previous_unique) } else { None }).or_else(main_person),
+        Pronoun::Plural if said_by.is_some() => said_by,
         Pronoun::Plural | Pronoun::Thing => match unique_here {
             // "The Russian troops captured the men as they were crossing": people named between
             // the body and "they" may be who "they" are.

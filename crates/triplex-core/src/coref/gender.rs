@@ -1,7 +1,7 @@
 //! Gender of person mentions for pronoun agreement: pronouns, honorifics and gendered nouns, and
 //! common first names.
 
-use super::{Chars, HEAD_STOPS, Kind, Mention, listed, lower_words};
+use super::{Chars, Kind, Mention, listed, lower_words, up_to_head};
 
 /// A person's grammatical gender, where the text shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,10 +50,7 @@ pub(super) fn gender_of(chars: &Chars, m: &Mention) -> Option<Gender> {
     };
     match &m.kind {
         Kind::Pronoun(_) => words.first().and_then(|w| pick(w)),
-        Kind::Description { .. } => {
-            let phrase: Vec<&String> = words.iter().take_while(|w| !HEAD_STOPS.contains(&w.as_str()) && !w.ends_with(',')).collect();
-            phrase.last().and_then(|w| pick(w))
-        }
+        Kind::Description { .. } => up_to_head(&words).last().and_then(|w| pick(w)),
         Kind::Name if m.label.as_deref() == Some("PER") => {
             let honorific = before.iter().chain(words.iter().take(words.len().saturating_sub(1))).find_map(|w| pick(w));
             honorific.or_else(|| {
