@@ -39,5 +39,5 @@ pub use geo::Gazetteer;
 pub use mentions::{gazetteer_places, resolve_conll_tags, resolve_mentions};
 pub use parse::{Parse, SyntaxLabels, WindowSyntax, WordRows, argmax, best_tree, decode_sentence};
 pub use segment::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
-pub use triples::{ActorPhrase, ParsedWords, ScenePair, TripleDraft, actor_phrases, extract_triples, scene_pairs};
+pub use triples::{ActorPhrase, ParsedWords, ScenePair, TripleDraft, extract_triples, scene_pairs};
 pub use words::{NUM_SHAPES, shape, split_words};

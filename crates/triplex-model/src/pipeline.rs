@@ -17,7 +17,7 @@ use triplex_core::merge_actor_phrases;
 use triplex_core::reader::Document;
 use triplex_core::record::{CharIndex, Entity, Record, SentenceRange, Status, Triple};
 use triplex_core::split_words;
-use triplex_core::{ActorDictionary, ActorPhrase, Gazetteer, actor_phrases, resolve_actors};
+use triplex_core::{ActorDictionary, ActorPhrase, Gazetteer, resolve_actors};
 use triplex_core::{MAX_SENTENCE_WORDS, cut_long_sentence, sentences};
 use triplex_core::{ParsedWords, extract_triples};
 use triplex_core::{gazetteer_places, resolve_mentions};
@@ -420,10 +420,9 @@ fn build_record(
             (Some(parse), Some(labels)) => Some(ParsedWords { words: &prep.words[si], parse, labels }),
             _ => None,
         };
-        if let Some(p) = &parsed {
-            phrases.extend(actor_phrases(text, p, &mentions));
-        }
-        for d in extract_triples(text, s, parsed, &mentions) {
+        let (drafts, sentence_phrases) = extract_triples(text, s, parsed, &mentions);
+        phrases.extend(sentence_phrases);
+        for d in drafts {
             let span = |r: &Range<usize>| idx.span(text, r.start, r.end);
             let mut action = span(&d.action);
             action.lemma = d.lemma.clone();

@@ -8,7 +8,7 @@ mod scene;
 mod tree;
 
 pub use scene::{ScenePair, scene_pairs};
-pub use tree::{ActorPhrase, actor_phrases};
+pub use tree::ActorPhrase;
 
 /// Whether `word` (lower case) is a noun for people or bodies that act ("army", "girls", "officials").
 pub fn is_actor_noun(word: &str) -> bool {
@@ -48,11 +48,12 @@ pub struct ParsedWords<'a> {
     pub labels: &'a SyntaxLabels,
 }
 
-/// Triples of `sentence`; `mentions` are the document's entity mentions.
-pub fn extract_triples(text: &str, sentence: &Sentence, parsed: Option<ParsedWords>, mentions: &[Mention]) -> Vec<TripleDraft> {
+/// Triples of `sentence`, and its actor phrases for actor resolution (none without a parse);
+/// `mentions` are the document's entity mentions. The parse is read once for both.
+pub fn extract_triples(text: &str, sentence: &Sentence, parsed: Option<ParsedWords>, mentions: &[Mention]) -> (Vec<TripleDraft>, Vec<ActorPhrase>) {
     match parsed {
-        Some(p) => tree::extract(text, &p, mentions),
-        None => lexical::extract_triples(text, sentence, mentions),
+        Some(p) => tree::extract_with_phrases(text, &p, mentions),
+        None => (lexical::extract_triples(text, sentence, mentions), Vec::new()),
     }
 }
 

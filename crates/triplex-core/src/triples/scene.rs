@@ -355,13 +355,14 @@ pub fn scene_pairs(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<Sce
 #[cfg(test)]
 mod tests {
     use super::super::HandParsed;
-    use super::super::tree::extract;
+    use super::super::tree::extract_with_phrases;
     use super::*;
 
     fn triples(rows: &str, ents: &[(&str, &str)]) -> Vec<String> {
         let h = HandParsed::new(rows, ents);
         let text = &h.text;
-        extract(text, &h.parsed(), &h.mentions)
+        extract_with_phrases(text, &h.parsed(), &h.mentions)
+            .0
             .iter()
             .map(|d| format!("{} | {} | {} | {:?}", d.actor.clone().map_or("(none)", |a| &text[a]), &text[d.action.clone()], &text[d.place.clone()], d.relation))
             .collect()

@@ -538,12 +538,12 @@ pub(super) fn place_heads(t: &Tree, ms: &[&Mention]) -> Vec<(usize, usize)> {
 }
 
 /// The sentence's triples: the rules' (one at most per place mention and clause), then the scene
-/// model's corrections (`scene::refine`).
-pub fn extract(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<TripleDraft> {
-    let Some((t, ms)) = read(text, p, mentions) else { return Vec::new() };
+/// model's corrections (`scene::refine`); and its actor phrases, from one reading of the parse.
+pub fn extract_with_phrases(text: &str, p: &ParsedWords, mentions: &[Mention]) -> (Vec<TripleDraft>, Vec<ActorPhrase>) {
+    let Some((t, ms)) = read(text, p, mentions) else { return (Vec::new(), Vec::new()) };
     let places = place_heads(&t, &ms);
     let rules = rule_triples(&t, &ms, &places);
-    super::scene::refine(&t, &ms, &places, rules)
+    (super::scene::refine(&t, &ms, &places, rules), actor_phrases(&t, &ms))
 }
 
 /// A noun phrase that may name an actor, for actor resolution: a PER/ORG mention, a phrase
@@ -564,8 +564,7 @@ pub struct ActorPhrase {
 }
 
 /// The sentence's actor phrases (see [`ActorPhrase`]), in text order.
-pub fn actor_phrases(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<ActorPhrase> {
-    let Some((t, ms)) = read(text, p, mentions) else { return Vec::new() };
+fn actor_phrases(t: &Tree, ms: &[&Mention]) -> Vec<ActorPhrase> {
     let mut out = Vec::new();
     let actor_noun = |i: usize| has(ACTOR_NOUNS, &t.low[i]) || has(PEOPLE_NOUNS, &t.low[i]);
     let definite = |i: usize| t.kids_with(i, &["det"]).any(|d| matches!(t.low[d].as_str(), "the" | "this" | "these" | "that" | "those"));
@@ -582,7 +581,7 @@ pub fn actor_phrases(text: &str, p: &ParsedWords, mentions: &[Mention]) -> Vec<A
                 && !matches!(t.base(i), "compound" | "flat") =>
             {
                 // Never across a conjunction ("the separatist groups and jihadists").
-                let r = t.phrase(i, &ms);
+                let r = t.phrase(i, ms);
                 let cut = (i + 1..t.low.len()).find(|&k| t.words[k].start < r.end && (t.upos[k] == "CCONJ" || t.low[k] == ","));
                 r.start..cut.map_or(r.end, |k| t.words[k - 1].end)
             }
