@@ -152,7 +152,7 @@ impl Pipeline {
         }
         // The gazetteer loads on another thread while the model does.
         let gazetteer = std::thread::spawn(Gazetteer::embedded);
-        let model = BertTagger::load_dir_with(dir, config.weights, config.kernels)?;
+        let model = BertTagger::load_for_inference(dir, config.weights, config.kernels)?;
         gazetteer.join().map_err(|_| anyhow::anyhow!("the embedded gazetteer could not be loaded"))?;
         if config.emit_conllu && model.syntax_labels().is_none() {
             bail!("CoNLL-U output needs a model with syntax heads; {} has none (see `triplex train syntax`)", dir.display());

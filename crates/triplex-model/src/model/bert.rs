@@ -24,6 +24,10 @@ pub struct BertTagger {
     classifier: Dense,
     /// UPOS and dependency heads on a branch of the encoder, when the model was trained with them.
     pub(crate) syntax: Option<SyntaxHeads>,
+    /// The syntax heads' label names (kept when the heads' tensors are released for inference).
+    syntax_labels: Option<SyntaxLabels>,
+    /// Loaded by [`BertTagger::load_for_inference`]: only the inference kernels hold weights.
+    inference_only: bool,
     device: Device,
     /// Inference-only kernels over packed (unpadded) batches; built by [`BertTagger::load_dir`].
     fast: Option<fast::FastBert>,
@@ -34,21 +38,34 @@ impl BertTagger {
     /// layout (`bert.*`, `classifier.*`); a bare `BertModel` layout (no `bert.` prefix) is accepted
     /// too, and `DistilBertForTokenClassification` through [`BertTagger::load_dir`]'s renaming.
     pub fn new(vb: VarBuilder, config: BertConfig) -> Result<Self> {
+        Self::assemble(vb, config, true)
+    }
+
+    /// The var builder of the encoder (`bert.*` or the bare layout).
+    fn encoder_vb<'a>(vb: &VarBuilder<'a>) -> VarBuilder<'a> {
+        if vb.contains_tensor("bert.embeddings.word_embeddings.weight") { vb.pp("bert") } else { vb.clone() }
+    }
+
+    /// As [`BertTagger::new`]; without `with_layers` the encoder layers are left out (loaded one
+    /// at a time by [`BertTagger::load_for_inference`]).
+    fn assemble(vb: VarBuilder, config: BertConfig, with_layers: bool) -> Result<Self> {
         let labels = config.labels()?;
         if labels.is_empty() {
             bail!("config.json has no id2label: not a token classifier");
         }
-        let enc = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") { vb.pp("bert") } else { vb.clone() };
+        let enc = Self::encoder_vb(&vb);
         let c = &config;
         let emb = enc.pp("embeddings");
         let h = c.hidden_size;
-        let layers = (0..c.num_hidden_layers).map(|i| Layer::load(enc.pp("encoder").pp("layer").pp(i), c)).collect::<Result<Vec<_>>>()?;
+        let layers = if with_layers { (0..c.num_hidden_layers).map(|i| Layer::load(enc.pp("encoder").pp("layer").pp(i), c)).collect::<Result<Vec<_>>>()? } else { Vec::new() };
         let name = c.triplex_model_name.clone().unwrap_or_else(|| "bert-token-classifier".into());
         let syntax = match &c.triplex_syntax {
             Some(sc) => Some(SyntaxHeads::new(vb.pp("syntax"), c, sc.clone()).context("cannot load the syntax heads")?),
             None => None,
         };
         Ok(BertTagger {
+            syntax_labels: syntax.as_ref().map(|s| s.labels.clone()),
+            inference_only: false,
             syntax,
             word_embeddings: emb.pp("word_embeddings").get((c.vocab_size, h), "weight")?,
             position_embeddings: emb.pp("position_embeddings").get((c.max_position_embeddings, h), "weight")?,
@@ -77,6 +94,16 @@ impl BertTagger {
 
     /// As [`BertTagger::load_dir`], on the given weight format and kernel path.
     pub fn load_dir_with(dir: &Path, format: WeightFormat, isa: Isa) -> Result<Self> {
+        let (config, vb) = Self::open_dir(dir)?;
+        let mut model = Self::new(vb, config).with_context(|| format!("cannot load model from {}", dir.display()))?;
+        // Loaded for inference: the weights never change, so the fused kernels may copy them.
+        model.fast = Some(fast::FastBert::build(&model, format, isa).context("cannot prepare the inference kernels")?);
+        Ok(model)
+    }
+
+    /// The config and a var builder over the weights of a model directory (f32 or f16 on disk,
+    /// read as f32).
+    fn open_dir(dir: &Path) -> Result<(BertConfig, VarBuilder<'static>)> {
         let config = BertConfig::from_file(&dir.join("config.json"))?;
         // An inference model tags IOB2: `O`, `B-TYPE`, `I-TYPE`.
         let labels = config.labels().with_context(|| format!("{}: id2label", dir.join("config.json").display()))?;
@@ -90,10 +117,29 @@ impl BertTagger {
         // SAFETY: the file is mapped read-only and not modified while the model lives.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu)? };
         let names = config.clone();
-        let vb = vb.rename_f(move |name| names.stored_name(name));
-        let mut model = Self::new(vb, config).with_context(|| format!("cannot load model from {}", dir.display()))?;
-        // Loaded for inference: the weights never change, so the fused kernels may copy them.
-        model.fast = Some(fast::FastBert::build(&model, format, isa).context("cannot prepare the inference kernels")?);
+        Ok((config, vb.rename_f(move |name| names.stored_name(name))))
+    }
+
+    /// As [`BertTagger::load_dir_with`], then the candle tensors the inference kernels copied are
+    /// released (the encoder layers, the syntax heads, the embedding tables: about 100 MB of f32
+    /// for the shipped model): such a model runs inference only, never the padded or training path.
+    pub fn load_for_inference(dir: &Path, format: WeightFormat, isa: Isa) -> Result<Self> {
+        let (config, vb) = Self::open_dir(dir)?;
+        let mut model = Self::assemble(vb.clone(), config, false).with_context(|| format!("cannot load model from {}", dir.display()))?;
+        // Each encoder layer is read, copied into the kernels' formats and dropped in turn, so that
+        // the f32 weights of only one layer are in memory at a time.
+        let enc = Self::encoder_vb(&vb).pp("encoder").pp("layer");
+        let c = model.config.clone();
+        let layers = (0..c.num_hidden_layers).map(|i| Layer::load(enc.pp(i), &c));
+        let fast = fast::FastBert::build_from(&model, layers, format, isa).with_context(|| format!("cannot load model from {}", dir.display()))?;
+        drop(vb);
+        let empty = Tensor::zeros((0, model.config.hidden_size), DType::F32, &Device::Cpu)?;
+        model.fast = Some(fast);
+        model.syntax = None;
+        model.word_embeddings = empty.clone();
+        model.position_embeddings = empty.clone();
+        model.token_type_embeddings = empty;
+        model.inference_only = true;
         Ok(model)
     }
 
@@ -136,6 +182,9 @@ impl BertTagger {
     /// Logits `[batch * len, labels]` for padded input `ids`/`types` `[batch, len]` with `mask`
     /// (1 for pieces, 0 for padding). With `dropout` the differentiable training path is used.
     pub fn logits(&self, ids: &Tensor, types: &Tensor, mask: &Tensor, mut dropout: Option<&mut SeededDropout>) -> Result<Tensor> {
+        if self.inference_only {
+            bail!("the model was loaded for inference only: it has no padded or training path");
+        }
         let train = dropout.is_some();
         let (b, t) = ids.dims2()?;
         let heads = self.config.num_attention_heads;
@@ -191,11 +240,11 @@ impl TokenTagger for BertTagger {
     }
 
     fn syntax_labels(&self) -> Option<&SyntaxLabels> {
-        self.syntax.as_ref().map(|s| &s.labels)
+        self.syntax_labels.as_ref()
     }
 
     fn analyse_batch(&self, batch: &[PieceSeq], word_starts: &[Vec<usize>]) -> Result<Vec<Analysis>> {
-        let (Some(fast), Some(_)) = (&self.fast, &self.syntax) else {
+        let (Some(fast), Some(_)) = (&self.fast, &self.syntax_labels) else {
             return Ok(self.tag_batch(batch)?.into_iter().map(|logp| Analysis { logp, syntax: None }).collect());
         };
         if batch.is_empty() {
@@ -372,6 +421,34 @@ mod tests {
             for (q, y) in &ran[i + 1..] {
                 let diff = max_diff(x, y);
                 assert!(diff < 1e-4, "{} and {} paths differ by {diff}", p.name(), q.name());
+            }
+        }
+    }
+
+    /// The inference-only load (the pipeline's: layers read one at a time, candle tensors
+    /// released, an f16 word table when the file stores f16) gives the same bits as the full load,
+    /// from an f32 file and from the same model stored in f16.
+    #[test]
+    fn inference_only_load_gives_the_same_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_model(dir.path());
+        let half = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join("config.json"), half.path().join("config.json")).unwrap();
+        let tensors = candle_core::safetensors::load(dir.path().join("model.safetensors"), &Device::Cpu).unwrap();
+        let halves: std::collections::HashMap<String, Tensor> = tensors.into_iter().map(|(k, v)| (k, v.to_dtype(DType::F16).unwrap())).collect();
+        candle_core::safetensors::save(&halves, half.path().join("model.safetensors")).unwrap();
+        let b = batch();
+        let bits = |v: Vec<Vec<f32>>| v.iter().flatten().map(|x| x.to_bits()).collect::<Vec<u32>>();
+        for d in [dir.path(), half.path()] {
+            for format in ["i8", "f32"] {
+                let format = fast::WeightFormat::parse(format).unwrap();
+                let full = BertTagger::load_dir_with(d, format, Isa::best()).unwrap();
+                let lean = BertTagger::load_for_inference(d, format, Isa::best()).unwrap();
+                assert!(lean.layers.is_empty() && lean.word_embeddings.elem_count() == 0);
+                assert_eq!(lean.fast.as_ref().unwrap().word_table_is_f16(), d == half.path());
+                assert_eq!(bits(lean.tag_batch(&b).unwrap()), bits(full.tag_batch(&b).unwrap()), "{}", d.display());
+                let (ids, types, mask, _) = lean.pad_batch(&b).unwrap();
+                assert!(lean.logits(&ids, &types, &mask, None).is_err(), "an inference-only model has no padded path");
             }
         }
     }

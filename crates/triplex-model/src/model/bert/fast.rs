@@ -425,12 +425,53 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 pub struct FastBert {
+    embeddings: Embeddings,
     layers: Vec<FastLayer>,
     /// The syntax branch and heads.
     syntax: Option<FastSyntax>,
     embed_norm: Norm,
     classifier: Linear,
     isa: Isa,
+}
+
+/// The embedding tables, copied out of the model. The word table (30k rows, the largest tensor of
+/// a small encoder) stays f16 when the model file stored it so: every value converts back to the
+/// same f32, so the output is the same bits at half the memory.
+struct Embeddings {
+    word: WordTable,
+    hidden: usize,
+    position: Vec<f32>,
+    token_type: Vec<f32>,
+}
+
+enum WordTable {
+    F16(Vec<half::f16>),
+    F32(Vec<f32>),
+}
+
+impl Embeddings {
+    fn new(m: &BertTagger) -> Result<Self> {
+        let word = with_f32(&m.word_embeddings.contiguous()?, |w| {
+            let halves: Vec<half::f16> = w.iter().map(|&v| half::f16::from_f32(v)).collect();
+            if halves.iter().zip(w).all(|(h, &v)| h.to_f32().to_bits() == v.to_bits()) { WordTable::F16(halves) } else { WordTable::F32(w.to_vec()) }
+        })?;
+        Ok(Embeddings {
+            word,
+            hidden: m.config.hidden_size,
+            position: m.position_embeddings.flatten_all()?.to_vec1()?,
+            token_type: m.token_type_embeddings.flatten_all()?.to_vec1()?,
+        })
+    }
+
+    /// Row `id` of the word table, as f32, into `out`.
+    fn word_row(&self, id: usize, out: &mut [f32]) {
+        let h = self.hidden;
+        match &self.word {
+            // F16C where the CPU has it (half detects it at run time), exact either way.
+            WordTable::F16(t) => half::slice::HalfFloatSliceExt::convert_to_f32_slice(&t[id * h..(id + 1) * h], out),
+            WordTable::F32(t) => out.copy_from_slice(&t[id * h..(id + 1) * h]),
+        }
+    }
 }
 
 /// Packed rows `[pieces, hidden]` and each sequence's `(first row, length)`.
@@ -441,16 +482,24 @@ const ROWS: usize = 16;
 
 impl FastBert {
     pub fn build(m: &BertTagger, format: WeightFormat, isa: Isa) -> Result<Self> {
-        let mut layers = Vec::with_capacity(m.layers.len());
-        for l in &m.layers {
-            layers.push(FastLayer::new(l, format, isa)?);
-        }
+        Self::build_from(m, m.layers.iter().map(Ok), format, isa)
+    }
+
+    /// As [`FastBert::build`], with the encoder layers from `layers` (each dropped once copied).
+    pub fn build_from<L: std::borrow::Borrow<Layer>>(m: &BertTagger, layers: impl Iterator<Item = Result<L>>, format: WeightFormat, isa: Isa) -> Result<Self> {
+        let layers = layers.map(|l| FastLayer::new(l?.borrow(), format, isa)).collect::<Result<Vec<_>>>()?;
         let syntax = match &m.syntax {
             Some(heads) => Some(FastSyntax::new(heads, format, isa)?),
             None => None,
         };
         // The classifier is tiny (labels × hidden): kept in f32 whatever the format, in a fixed order.
-        Ok(FastBert { layers, syntax, embed_norm: Norm::new(&m.embed_norm, isa)?, classifier: Linear::ordered(&m.classifier, isa)?, isa })
+        Ok(FastBert { embeddings: Embeddings::new(m)?, layers, syntax, embed_norm: Norm::new(&m.embed_norm, isa)?, classifier: Linear::ordered(&m.classifier, isa)?, isa })
+    }
+
+    /// Whether the word table is kept in f16 (the model file stored it so).
+    #[cfg(test)]
+    pub(crate) fn word_table_is_f16(&self) -> bool {
+        matches!(self.embeddings.word, WordTable::F16(_))
     }
 
     /// Logits `[total pieces, labels]`, sequence after sequence.
@@ -552,24 +601,21 @@ impl FastBert {
         }
         // Embeddings: word + position + type, then layer norm, one row per piece.
         let mut x = vec![0f32; n * h];
-        with_f32(&m.word_embeddings, |we| {
-            with_f32(&m.position_embeddings, |pe| {
-                with_f32(&m.token_type_embeddings, |te| {
-                    let mut row = 0;
-                    for s in batch {
-                        for (p, (&id, &ty)) in s.ids.iter().zip(&s.types).enumerate() {
-                            let (id, ty) = (id as usize, ty as usize);
-                            let out = &mut x[row * h..(row + 1) * h];
-                            let (w, pp, t) = (&we[id * h..(id + 1) * h], &pe[p * h..(p + 1) * h], &te[ty * h..(ty + 1) * h]);
-                            for i in 0..h {
-                                out[i] = w[i] + pp[i] + t[i];
-                            }
-                            row += 1;
-                        }
-                    }
-                })
-            })
-        })???;
+        let (pe, te) = (&self.embeddings.position, &self.embeddings.token_type);
+        let mut word = vec![0f32; h];
+        let mut row = 0;
+        for s in batch {
+            for (p, (&id, &ty)) in s.ids.iter().zip(&s.types).enumerate() {
+                let (id, ty) = (id as usize, ty as usize);
+                self.embeddings.word_row(id, &mut word);
+                let out = &mut x[row * h..(row + 1) * h];
+                let (pp, t) = (&pe[p * h..(p + 1) * h], &te[ty * h..(ty + 1) * h]);
+                for i in 0..h {
+                    out[i] = word[i] + pp[i] + t[i];
+                }
+                row += 1;
+            }
+        }
         let zeros = vec![0f32; h * ROWS];
         x.par_chunks_mut(h * ROWS).for_each(|rows| self.embed_norm.residual(rows, &zeros[..rows.len()], &zeros[..h], h));
         Ok((x, spans))
