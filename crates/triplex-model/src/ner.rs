@@ -1,11 +1,11 @@
 //! Entity tagging: words → word pieces in windows → batched model → merged word scores → BIO Viterbi;
 //! the same model pass gives the syntax scores that `parse` decodes, for models with syntax heads.
 
-use crate::model::{PieceSeq, TokenTagger};
+use crate::model::{Analysis, PieceSeq, TokenTagger};
 use crate::tokenize::WordPieces;
-use anyhow::Result;
+use anyhow::{Result, bail};
 use triplex_core::BioDecoder;
-use triplex_core::WindowSyntax;
+use triplex_core::{SyntaxLabels, WindowSyntax};
 use triplex_core::shape;
 use triplex_core::{Parse, decode_sentence};
 
@@ -101,7 +101,14 @@ impl<'m> Tagger<'m> {
             } else {
                 Vec::new()
             };
-            for (&i, out) in chunk.iter().zip(self.model.analyse_batch(&batch, &starts)?) {
+            let outs = self.model.analyse_batch(&batch, &starts)?;
+            if outs.len() != batch.len() {
+                bail!("the model gave {} outputs for a batch of {} sequences", outs.len(), batch.len());
+            }
+            for (j, out) in outs.iter().enumerate() {
+                check_output(out, batch[j].ids.len(), nl, labels.map(|l| (l, starts[j].len())))?;
+            }
+            for (&i, out) in chunk.iter().zip(outs) {
                 let (si, win) = all[i];
                 let len = win.word_starts.len() as i64;
                 let mut node = 0;
@@ -181,6 +188,27 @@ impl<'m> Tagger<'m> {
         }
         Ok(SentenceWindows { windows: out, words: words.len() })
     }
+}
+
+/// Checks one sequence's model output against the sequence (`pieces` long, `labels` entity
+/// labels) and, with syntax heads, its `words` and their labels: a backend that gives too few
+/// scores or a tree out of range fails its batch with an error (the documents get error
+/// records) instead of a panic in the decoders.
+fn check_output(out: &Analysis, pieces: usize, labels: usize, syntax: Option<(&SyntaxLabels, usize)>) -> Result<()> {
+    if out.logp.len() != pieces * labels {
+        bail!("the model gave {} entity scores for {pieces} pieces of {labels} labels", out.logp.len());
+    }
+    let (Some(sx), Some((names, words))) = (&out.syntax, syntax) else { return Ok(()) };
+    if sx.n != words || sx.upos.len() != words || sx.heads.len() != words || sx.rels.len() != words || !(sx.rows.is_empty() || sx.rows.len() == words) {
+        bail!("the model's parse of a sequence of {words} words has {} words, {} UPOS, {} heads, {} relations, {} rows", sx.n, sx.upos.len(), sx.heads.len(), sx.rels.len(), sx.rows.len());
+    }
+    if let Some(h) = sx.heads.iter().find(|&&h| h > words) {
+        bail!("the model's parse gives head {h} in a sequence of {words} words");
+    }
+    if sx.upos.iter().any(|&u| u as usize >= names.upos.len()) || sx.rels.iter().any(|&r| r as usize >= names.deprels.len()) {
+        bail!("the model's parse gives a UPOS or relation id past its {} UPOS and {} relation labels", names.upos.len(), names.deprels.len());
+    }
+    Ok(())
 }
 
 /// Predicted IOB2 tags for the given tokens.

@@ -271,8 +271,7 @@ impl Pipeline {
                     (Ok(text), Some(prep), None) => {
                         let nwords = prep.words.iter().map(Vec::len).sum();
                         let (id, meta) = (doc.id.clone(), doc.meta.clone());
-                        // A bug in the rules costs its document an error record, never the run.
-                        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let (rec, built) = record_or_internal_error(id, meta, || {
                             let (tags, parses): (Vec<Vec<WordTag>>, Vec<Option<Parse>>) = scores.into_iter().map(|s| (tagger.decode(s.words), s.parse)).unzip();
                             let (mut rec, phrases) =
                                 build_record(doc.id, doc.meta, &text, &prep, &tags, &parses, &tagger, self.gazetteer, self.emit_conllu.then_some(self.conllu_vectors));
@@ -283,14 +282,8 @@ impl Pipeline {
                             self.gazetteer.geocode(&mut rec);
                             Gazetteer::keep_most_specific_places(&text, &mut rec);
                             rec
-                        }));
-                        match built {
-                            Ok(rec) => (rec, nwords, bytes),
-                            Err(panic) => {
-                                let what = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-                                (Record::error(id, meta, "internal_error", format!("the rules failed on this document: {what}")), 0, bytes)
-                            }
-                        }
+                        });
+                        (rec, if built { nwords } else { 0 }, bytes)
                     }
                     (Ok(_), None, None) => unreachable!("prepared exists for every readable text"),
                 }
@@ -306,6 +299,18 @@ impl Pipeline {
             })
             .collect();
         (records, totals)
+    }
+}
+
+/// The record `build` makes, and true; if it panics (a bug in the rules), an `internal_error`
+/// record for the document and false: the document costs an error record, never the run.
+fn record_or_internal_error(id: String, meta: serde_json::Map<String, serde_json::Value>, build: impl FnOnce() -> Record) -> (Record, bool) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(build)) {
+        Ok(rec) => (rec, true),
+        Err(panic) => {
+            let what = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            (Record::error(id, meta, "internal_error", format!("the rules failed on this document: {what}")), false)
+        }
     }
 }
 
@@ -486,6 +491,8 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Analysis, PieceSeq};
+    use triplex_core::{SyntaxLabels, WindowSyntax};
 
     /// 200,000 words with no sentence end: sentences of at most `MAX_SENTENCE_WORDS` words that
     /// keep every word once, in order (it used to be one sentence, quadratic in the parser and rules).
@@ -503,6 +510,92 @@ mod tests {
         // Normal text is left as the segmenter made it.
         let news = "Malian troops entered Gao on Monday. Rebels left Kidal, the army said.";
         assert_eq!(prepare(news).sentences, sentences(news));
+    }
+
+    /// A backend that gives every long sequence a parse out of range (heads past its words,
+    /// relation and UPOS ids past the labels): a broken model or a bug it finds in the rules.
+    struct BrokenParses {
+        labels: Vec<String>,
+        syntax: SyntaxLabels,
+    }
+
+    impl TokenTagger for BrokenParses {
+        fn labels(&self) -> &[String] {
+            &self.labels
+        }
+        fn max_pieces(&self) -> usize {
+            128
+        }
+        fn uses_word_shapes(&self) -> bool {
+            false
+        }
+        fn tag_batch(&self, batch: &[PieceSeq]) -> Result<Vec<Vec<f32>>> {
+            Ok(batch.iter().map(|s| s.ids.iter().flat_map(|_| [0.0f32, -9.0, -9.0]).collect()).collect())
+        }
+        fn name(&self) -> &str {
+            "broken-parses"
+        }
+        fn syntax_labels(&self) -> Option<&SyntaxLabels> {
+            Some(&self.syntax)
+        }
+        fn analyse_batch(&self, batch: &[PieceSeq], word_starts: &[Vec<usize>]) -> Result<Vec<Analysis>> {
+            let logp = self.tag_batch(batch)?;
+            Ok(logp
+                .into_iter()
+                .zip(word_starts)
+                .map(|(logp, starts)| {
+                    let n = starts.len();
+                    let broken = n > 6;
+                    let heads = (0..n).map(|i| if broken { n + 7 } else { i }).collect();
+                    let syntax = WindowSyntax { n, upos: vec![if broken { 99 } else { 0 }; n], heads, rels: vec![if broken { 99 } else { 0 }; n], rows: Default::default() };
+                    Analysis { logp, syntax: Some(syntax) }
+                })
+                .collect())
+        }
+    }
+
+    /// A backend whose parses are out of range fails its batch with an error: every document of
+    /// the chunk gets a `model_error` record, in input order, and the run goes on (it used to be a
+    /// panic in the parse decoder, outside any document's record).
+    #[test]
+    fn a_backend_giving_broken_parses_gives_error_records() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let pieces = WordPieces::from_file(&root.join("models/default/tokenizer.json")).unwrap();
+        let backend = BrokenParses {
+            labels: ["O", "B-LOC", "I-LOC"].map(String::from).to_vec(),
+            syntax: SyntaxLabels { upos: vec!["NOUN".into()], deprels: vec!["root".into()] },
+        };
+        let pipeline = Pipeline::new(Box::new(backend), pieces, 8);
+        let doc = |id: &str, text: &str| Document { id: id.into(), meta: Default::default(), text: Ok(text.into()) };
+        let docs = vec![doc("short", "Rebels left."), doc("long", "An army convoy left Gao on Monday and reached the town of Anefis."), doc("short-again", "Troops came.")];
+        let (records, totals) = pipeline.install(|| pipeline.process(docs));
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["short", "long", "short-again"]);
+        for r in &records {
+            let r = serde_json::to_value(r).unwrap();
+            assert_eq!(r["status"], "error", "{r}");
+            assert_eq!(r["error"]["kind"], "model_error", "{r}");
+            assert!(r["error"]["message"].as_str().unwrap().contains("head"), "{r}");
+        }
+        assert_eq!(totals.documents, 3);
+        // The same backend on short documents alone: parses in range, records built.
+        let (records, _) = pipeline.install(|| pipeline.process(vec![doc("short", "Rebels left.")]));
+        assert_eq!(serde_json::to_value(&records[0]).unwrap()["status"], "ok");
+    }
+
+    /// A panic while a record is built (a bug in the rules) becomes that document's
+    /// `internal_error` record, with the panic's message; a build that returns is kept.
+    #[test]
+    fn a_panic_in_the_rules_becomes_an_internal_error_record() {
+        let meta: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r#"{"url": "https://example.org/a"}"#).unwrap();
+        let (rec, built) = record_or_internal_error("a".into(), meta.clone(), || panic!("index {} out of range", 21));
+        assert!(!built);
+        let v = serde_json::to_value(&rec).unwrap();
+        assert_eq!((v["id"].as_str(), v["status"].as_str(), v["error"]["kind"].as_str()), (Some("a"), Some("error"), Some("internal_error")));
+        assert!(v["error"]["message"].as_str().unwrap().ends_with("index 21 out of range"), "{v}");
+        assert_eq!(v["meta"]["url"], "https://example.org/a", "the input's metadata is kept: {v}");
+        let (rec, built) = record_or_internal_error("b".into(), meta, || Record::error("b", Default::default(), "kept", "as built"));
+        assert!(built && rec.error.as_ref().is_some_and(|e| e.kind == "kept"));
     }
 
     use crate::KernelPath;
