@@ -307,17 +307,76 @@ fn pack_quads(q: &[i8], kp: usize, kb: usize, nr: usize) -> (Vec<i8>, Vec<i32>) 
     (p, corr)
 }
 
-/// [`quantize_row`] to u8 (value / scale + 128) with AVX2 enabled for the compiler.
+/// [`quantize_row`] to u8 (value / scale + 128), 32 values at a time with AVX2 (the AVX-VNNI kernel).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn quantize_row_u8_avx2(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usize) {
-    quantize_row(x, a, scales, kb, |q| (q + 128) as u8)
+unsafe fn quantize_row_u8_avx2(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usize) {
+    // SAFETY: the caller holds an `Int8` of an AVX2 kernel; every load reads within `x`, every
+    // store writes within `a` (as long as `x`, see `quantize`).
+    unsafe {
+        let off = _mm256_set1_epi32(128);
+        // packs/packus interleave the 128-bit lanes: dwords back in order.
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for ((xb, ab), s) in x.chunks(kb).zip(a.chunks_mut(kb)).zip(scales.iter_mut()) {
+            let (sc, inv) = block_scale_avx2(xb);
+            let vinv = _mm256_set1_ps(inv);
+            let n32 = xb.len() / 32 * 32;
+            let q = |i: usize| _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb.as_ptr().add(i)), vinv)), off);
+            for i in (0..n32).step_by(32) {
+                let b = _mm256_packus_epi16(_mm256_packs_epi32(q(i), q(i + 8)), _mm256_packs_epi32(q(i + 16), q(i + 24)));
+                _mm256_storeu_si256(ab.as_mut_ptr().add(i) as *mut __m256i, _mm256_permutevar8x32_epi32(b, order));
+            }
+            for (d, &v) in ab[n32..].iter_mut().zip(&xb[n32..]) {
+                *d = ((v * inv).round_ties_even() as i32 + 128) as u8;
+            }
+            *s = sc;
+        }
+    }
 }
 
+/// [`quantize_row`] to i16, 16 values at a time with AVX2 (the AVX2 kernel).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn quantize_row_i16_avx2(x: &[f32], a: &mut [i16], scales: &mut [f32], kb: usize) {
-    quantize_row(x, a, scales, kb, |q| q as i16)
+unsafe fn quantize_row_i16_avx2(x: &[f32], a: &mut [i16], scales: &mut [f32], kb: usize) {
+    // SAFETY: as `quantize_row_u8_avx2`.
+    unsafe {
+        for ((xb, ab), s) in x.chunks(kb).zip(a.chunks_mut(kb)).zip(scales.iter_mut()) {
+            let (sc, inv) = block_scale_avx2(xb);
+            let vinv = _mm256_set1_ps(inv);
+            let n16 = xb.len() / 16 * 16;
+            let q = |i: usize| _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb.as_ptr().add(i)), vinv));
+            for i in (0..n16).step_by(16) {
+                // packs interleaves the 128-bit lanes: quadwords 0, 2, 1, 3 back in order.
+                let h = _mm256_permute4x64_epi64(_mm256_packs_epi32(q(i), q(i + 8)), 0b11_01_10_00);
+                _mm256_storeu_si256(ab.as_mut_ptr().add(i) as *mut __m256i, h);
+            }
+            for (d, &v) in ab[n16..].iter_mut().zip(&xb[n16..]) {
+                *d = (v * inv).round_ties_even() as i16;
+            }
+            *s = sc;
+        }
+    }
+}
+
+/// A block's scale (largest magnitude / 127, or 1) and its inverse, as [`quantize_row`] computes
+/// them (a maximum is the same in any order).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn block_scale_avx2(xb: &[f32]) -> (f32, f32) {
+    // SAFETY: every load reads within `xb`.
+    unsafe {
+        let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let n8 = xb.len() / 8 * 8;
+        let mut vmax = _mm256_setzero_ps();
+        for i in (0..n8).step_by(8) {
+            vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(xb.as_ptr().add(i)), abs_mask));
+        }
+        let mut lanes = [0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), vmax);
+        let max = lanes.iter().chain(&xb[n8..]).fold(0f32, |m, v| m.max(v.abs()));
+        let sc = if max > 0.0 { max / 127.0 } else { 1.0 };
+        (sc, 1.0 / sc)
+    }
 }
 
 /// The reference: rows `a` (`[rows][kp]`, from row `row0` of the scales `sx`) times every weight
@@ -622,6 +681,33 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The AVX2 quantizers give the scalar reference's values and scales exactly (ragged blocks,
+    /// ties, zeros, extremes).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_quantizers_match_the_reference() {
+        if crate::test_support::required(Int8::new(Int8Kernel::Avx2), "the avx2 int8 kernel").is_none() {
+            return;
+        }
+        for (k, kb) in [(1usize, 4usize), (7, 8), (44, 44), (384, 384), (384, 64), (100, 32), (1536, 1536)] {
+            let x: Vec<f32> = (0..k).map(|i| if i % 13 == 0 { 0.0 } else if i % 17 == 0 { 2.5 } else { ((i * 7919 % 1013) as f32 / 506.0 - 1.0) * 3.0 }).collect();
+            let kp = k.div_ceil(kb) * kb;
+            let (mut ref16, mut refs) = (vec![0i16; kp], vec![0f32; kp / kb]);
+            quantize_row(&x, &mut ref16, &mut refs, kb, |q| q as i16);
+            let (mut ref8, mut refs8) = (vec![128u8; kp], vec![0f32; kp / kb]);
+            quantize_row(&x, &mut ref8, &mut refs8, kb, |q| (q + 128) as u8);
+            let (mut a16, mut s16) = (vec![0i16; kp], vec![0f32; kp / kb]);
+            let (mut a8, mut s8) = (vec![128u8; kp], vec![0f32; kp / kb]);
+            // SAFETY: the CPU has AVX2 and FMA (checked above); buffers are sized as `quantize` sizes them.
+            unsafe {
+                quantize_row_i16_avx2(&x, &mut a16, &mut s16, kb);
+                quantize_row_u8_avx2(&x, &mut a8, &mut s8, kb);
+            }
+            assert_eq!((a16, s16.iter().map(|v| v.to_bits()).collect::<Vec<_>>()), (ref16, refs.iter().map(|v| v.to_bits()).collect::<Vec<_>>()), "i16, k {k}, block {kb}");
+            assert_eq!((a8, s8.iter().map(|v| v.to_bits()).collect::<Vec<_>>()), (ref8, refs8.iter().map(|v| v.to_bits()).collect::<Vec<_>>()), "u8, k {k}, block {kb}");
         }
     }
 
