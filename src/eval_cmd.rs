@@ -131,7 +131,7 @@ pub fn eval(a: EvalArgs) -> Result<ExitCode> {
         if a.documents {
             let probs: Vec<Vec<f32>> = scored.iter().map(|s| s.iter().map(|(_, p)| *p).collect()).collect();
             let gazetteer = Gazetteer::embedded();
-            pred = resolve_conll_tags(&sents, &pred, &probs, Some(&|name| gazetteer.knows_place(name)));
+            pred = resolve_conll_tags(&sents, &pred, &probs, Some(&|name| gazetteer.place_size(name)));
         }
         let gold: Vec<Vec<String>> = sents.iter().map(|s| to_iob2(&s.tags)).collect();
         if let Some(out) = &a.predictions {

@@ -311,6 +311,18 @@ impl Gazetteer {
         !self.lookup(name).is_empty()
     }
 
+    /// How big the largest place of this name is: its population, or `u64::MAX` for a country,
+    /// first-level region or continent; None when the gazetteer holds no place of this name.
+    pub fn place_size(&self, name: &str) -> Option<u64> {
+        self.lookup(name)
+            .iter()
+            .map(|e| {
+                let p = self.place(e.place);
+                if p.kind == Kind::City { p.population } else { u64::MAX }
+            })
+            .max()
+    }
+
     /// The entries a name may mean; an all-capital name ("US", "KPA") only capital-written ones,
     /// unless it is a word of five letters or more that has none ("BEIRUT" in a dateline). Failing
     /// that, a first-level region named with its kind ("Borno State", "Latakia Governorate"), or

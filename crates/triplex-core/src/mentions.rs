@@ -70,6 +70,23 @@ const PLACE_SLOT_BEFORE: &[&str] = &[
     "entered",
     "liberated",
 ];
+/// Words before a name that make it the place of an event whatever the model's confidence
+/// ([`SURE_SLOT_POPULATION`]): "in X", "captured X".
+const SURE_SLOT_BEFORE: &[&str] = &[
+    "in", "near", "outside", "inside", "into", "towards", "toward", "across", "captured", "recaptured", "capture", "recapture", "captures", "seized", "stormed", "overran", "retook",
+    "shelled", "entered", "liberated",
+];
+
+/// Event nouns whose "on X" is the place attacked ("an attack on Azaz"), and nouns whose "for X"
+/// is the place fought over ("the fight for Sharqat").
+const ATTACK_NOUNS_ON: &[&str] = &["attack", "attacks", "raid", "raids", "assault", "offensive", "airstrike", "airstrikes", "strikes", "bombardment", "shelling"];
+const FIGHT_NOUNS_FOR: &[&str] = &["fight", "fighting", "battle", "struggle"];
+
+/// A PER or ORG mention in a sure place slot becomes LOC at any confidence when the gazetteer
+/// holds a place of its name this populous (or a country or region): towns small enough to share
+/// a name with a body or a person ("Congress", Arizona) are left to the model.
+pub const SURE_SLOT_POPULATION: u64 = 100_000;
+
 /// Nouns after "X's" that make X a place ("X's outskirts").
 const PLACE_SLOT_AFTER_POSSESSIVE: &[&str] = &["outskirts", "suburbs", "streets", "centre", "center", "airport", "port"];
 /// A PER or ORG mention the model scored below this may become a place by the gazetteer.
@@ -244,22 +261,49 @@ fn in_place_slot(text: &str, m: &Mention) -> bool {
     prev.is_some_and(|w| PLACE_SLOT_BEFORE.contains(&w.as_str()))
 }
 
-/// The gazetteer's help to NER: a PER or ORG mention the model was unsure of
-/// ([`GAZETTEER_RELABEL_BELOW`]), whose name `is_place` knows as a populated place, country or
-/// region, and that stands in a place slot ("in X", "from X", "X's outskirts"), becomes LOC.
-pub fn gazetteer_places(text: &str, mentions: &mut [Mention], is_place: &dyn Fn(&str) -> bool) {
+/// Whether the words before a mention make it the place of an event at any confidence: "in X",
+/// "captured X", "an attack on X", "the battle for X".
+fn in_sure_place_slot(text: &str, m: &Mention) -> bool {
+    // "in Jordan's film": a possessor, not the place.
+    let after = text[m.end..].trim_start();
+    if after.starts_with("'s") || after.starts_with("’s") {
+        return false;
+    }
+    let before = text_before(text, m.start, 40);
+    let words: Vec<String> = split_words(before).iter().rev().take(2).map(|r| before[r.clone()].to_lowercase()).collect();
+    match words.as_slice() {
+        [w, ..] if SURE_SLOT_BEFORE.contains(&w.as_str()) => true,
+        [on, noun] if on == "on" => ATTACK_NOUNS_ON.contains(&noun.as_str()),
+        [on, noun] if on == "for" => FIGHT_NOUNS_FOR.contains(&noun.as_str()),
+        _ => false,
+    }
+}
+
+/// The gazetteer's help to NER: a PER or ORG mention whose name the gazetteer holds as a place
+/// (`place_size`: the population of the largest place of the name, `u64::MAX` for a country or
+/// region; None when it holds none) becomes LOC when it stands in a place slot ("in X", "from X",
+/// "X's outskirts") and the model was unsure of it ([`GAZETTEER_RELABEL_BELOW`]), or when it
+/// stands in a sure slot ("in X", "captured X", "an attack on X") and the place is populous
+/// ([`SURE_SLOT_POPULATION`]), however sure the model was ("a source in Ramadi", PER 0.96).
+pub fn gazetteer_places(text: &str, mentions: &mut [Mention], place_size: &dyn Fn(&str) -> Option<u64>) {
     for m in mentions.iter_mut() {
-        if (m.label == "PER" || m.label == "ORG") && m.score < GAZETTEER_RELABEL_BELOW && in_place_slot(text, m) && is_place(&text[m.start..m.end]) {
+        if m.label != "PER" && m.label != "ORG" {
+            continue;
+        }
+        let unsure = m.score < GAZETTEER_RELABEL_BELOW && in_place_slot(text, m);
+        let sure_slot = || in_sure_place_slot(text, m);
+        let place = || place_size(&text[m.start..m.end]);
+        if (unsure && place().is_some()) || (sure_slot() && place().is_some_and(|p| p >= SURE_SLOT_POPULATION)) {
             relabel(m, "LOC");
         }
     }
 }
 
-/// Applies [`resolve_mentions`] (then [`gazetteer_places`] when `is_place` is given) to predicted
+/// Applies [`resolve_mentions`] (then [`gazetteer_places`] when `place_size` is given) to predicted
 /// IOB2 tags of CoNLL sentences and their word probabilities, one document (`-DOCSTART-` section)
 /// at a time, on the text of its tokens joined by spaces; a mention's score is its words' mean
 /// probability, as in the pipeline.
-pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>], probs: &[Vec<f32>], is_place: Option<&dyn Fn(&str) -> bool>) -> Vec<Vec<String>> {
+pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>], probs: &[Vec<f32>], place_size: Option<&dyn Fn(&str) -> Option<u64>>) -> Vec<Vec<String>> {
     let mut out = Vec::with_capacity(sents.len());
     let mut first = 0;
     while first < sents.len() {
@@ -288,8 +332,8 @@ pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>], probs: 
             }
         }
         let mut mentions = resolve_mentions(&text, mentions);
-        if let Some(is_place) = is_place {
-            gazetteer_places(&text, &mut mentions, is_place);
+        if let Some(place_size) = place_size {
+            gazetteer_places(&text, &mut mentions, place_size);
         }
         for offs in &offsets {
             let mut tags = vec!["O".to_string(); offs.len()];
@@ -401,11 +445,11 @@ mod tests {
     #[test]
     fn unsure_names_in_place_slots_that_the_gazetteer_knows_become_places() {
         let t = "Two men were shot in Jenin. Police in Hebron's outskirts and troops from Goma came. Smith met Jenin in Anderson's flat in Hebron.";
-        let known = |name: &str| ["Jenin", "Hebron", "Goma", "Anderson"].contains(&name);
+        let known = |name: &str| ["Jenin", "Hebron", "Goma", "Anderson"].contains(&name).then_some(1_000);
         let mut ms = vec![
             m(t, 0, "Jenin", "PER", 0.7),    // "in X", unsure, known: a place
             m(t, 0, "Hebron", "ORG", 0.6),   // "X's outskirts"
-            m(t, 0, "Goma", "PER", 0.95),    // the model is sure: kept
+            m(t, 0, "Goma", "PER", 0.95),    // the model is sure, "from X" no sure slot: kept
             m(t, 0, "Smith", "PER", 0.5),    // no slot, unknown
             m(t, 1, "Jenin", "PER", 0.5),    // no slot ("met X")
             m(t, 0, "Anderson", "PER", 0.5), // "in X's flat": a possessor
@@ -418,7 +462,29 @@ mod tests {
         // The object of a verb whose object is a place: "captured X".
         let t = "The rebels captured Tafas and met Tafas.";
         let mut ms = vec![m(t, 0, "Tafas", "ORG", 0.6), m(t, 1, "Tafas", "ORG", 0.6)];
-        gazetteer_places(t, &mut ms, &|name: &str| name == "Tafas");
+        gazetteer_places(t, &mut ms, &|name: &str| (name == "Tafas").then_some(1_000));
         assert_eq!(ms.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["LOC", "ORG"]);
+    }
+
+    #[test]
+    fn sure_names_in_sure_slots_become_places_when_the_place_is_populous() {
+        let t = "A source in Ramadi said. Staff in Congress left. An attack on Azaz and the battle for Sharqat. Sources from Chelsea and a vote in Clinton. A role in Jordan's film.";
+        let size = |name: &str| match name {
+            "Ramadi" => Some(500_000),
+            "Azaz" | "Sharqat" | "Chelsea" | "Jordan" => Some(40_000),
+            "Congress" => Some(2_000),
+            _ => None,
+        };
+        let mut ms = vec![
+            m(t, 0, "Ramadi", "PER", 0.96),   // "in X", a city: a place however sure the model was
+            m(t, 0, "Congress", "ORG", 0.97), // "in X", but only a small town of the name: kept
+            m(t, 0, "Azaz", "PER", 0.96),     // "an attack on X"
+            m(t, 0, "Sharqat", "PER", 0.99),  // "the battle for X"
+            m(t, 0, "Chelsea", "ORG", 0.95),  // "from X" is no sure slot
+            m(t, 0, "Clinton", "PER", 0.97),  // unknown to the gazetteer
+            m(t, 0, "Jordan", "PER", 0.9),    // "in X's film": a possessor
+        ];
+        gazetteer_places(t, &mut ms, &size);
+        assert_eq!(ms.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["LOC", "ORG", "LOC", "LOC", "ORG", "PER", "PER"]);
     }
 }

@@ -407,7 +407,7 @@ fn build_record(
         }
     }
     let mut mentions = resolve_mentions(text, mentions);
-    gazetteer_places(text, &mut mentions, &|name| gazetteer.knows_place(name));
+    gazetteer_places(text, &mut mentions, &|name| gazetteer.place_size(name));
     let mentions = merge_actor_phrases(text, mentions);
     let idx = CharIndex::new(text);
     let entities = mentions
