@@ -719,6 +719,10 @@ fn attention(isa: Isa, qkv: &[f32], bias: &[f32], spans: &[(usize, usize)], h: u
     ctx
 }
 
+/// Queries attended together: their score, sum and context chains are independent, so the CPU
+/// overlaps them; each query's own operations keep their order (the same bits as one at a time).
+const QB: usize = 4;
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
 fn attend_avx512(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
@@ -730,42 +734,93 @@ fn attend_avx512(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize
     let nv = dh / 16;
     let tp = t.div_ceil(16) * 16;
     let (q, kt, v) = split_heads(rows, bias, t, h, heads, scale, tp);
-    let mut p = vec![0f32; tp];
+    let mut p = vec![0f32; QB * tp];
     for hd in 0..heads {
         let kth = &kt[hd * dh * tp..(hd + 1) * dh * tp];
         let vh = &v[hd * t * dh..(hd + 1) * t * dh];
-        for i in 0..t {
-            let qi = &q[(hd * t + i) * dh..(hd * t + i + 1) * dh];
-            // SAFETY: every load and store is within `kth` (dh rows of tp), `p` (tp), `vh`
-            // (t rows of dh = 16·nv) and `out` (row i, head hd's dh columns).
+        for i0 in (0..t).step_by(QB) {
+            let nq = (t - i0).min(QB);
+            // The block's queries, zero rows past the sequence's end.
+            let mut qb = [0f32; QB * 64];
+            qb[..nq * dh].copy_from_slice(&q[(hd * t + i0) * dh..(hd * t + i0 + nq) * dh]);
+            // SAFETY: every load and store is within `kth` (dh rows of tp), `p` (QB rows of tp),
+            // `vh` (t rows of dh = 16·nv), `qb` and `out` (rows i0.. i0 + nq, head hd's dh columns).
             unsafe {
                 for jb in (0..tp).step_by(16) {
-                    let mut acc = _mm512_setzero_ps();
-                    for (d, &qd) in qi.iter().enumerate() {
-                        acc = _mm512_fmadd_ps(_mm512_set1_ps(qd), _mm512_loadu_ps(kth.as_ptr().add(d * tp + jb)), acc);
+                    let mut acc = [_mm512_setzero_ps(); QB];
+                    for d in 0..dh {
+                        let k = _mm512_loadu_ps(kth.as_ptr().add(d * tp + jb));
+                        for (qq, a) in acc.iter_mut().enumerate() {
+                            *a = _mm512_fmadd_ps(_mm512_set1_ps(qb[qq * dh + d]), k, *a);
+                        }
                     }
-                    _mm512_storeu_ps(p.as_mut_ptr().add(jb), acc);
-                }
-                let pt = &mut p[..t];
-                let max = pt.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                for pj in pt.iter_mut() {
-                    *pj = exp_neg(*pj - max);
-                }
-                let sum: f32 = pt.iter().sum();
-                let inv = 1.0 / sum;
-                let mut acc = [_mm512_setzero_ps(); 4];
-                for (j, &pj) in pt.iter().enumerate() {
-                    let w = _mm512_set1_ps(pj * inv);
-                    for (u, a) in acc.iter_mut().enumerate().take(nv) {
-                        *a = _mm512_fmadd_ps(w, _mm512_loadu_ps(vh.as_ptr().add(j * dh + u * 16)), *a);
+                    for (qq, a) in acc.iter().enumerate() {
+                        _mm512_storeu_ps(p.as_mut_ptr().add(qq * tp + jb), *a);
                     }
                 }
-                for (u, a) in acc.iter().enumerate().take(nv) {
-                    _mm512_storeu_ps(out.as_mut_ptr().add(i * h + hd * dh + u * 16), *a);
+                let inv = softmax_block(&mut p, tp, t, nq);
+                let mut acc = [[_mm512_setzero_ps(); 4]; QB];
+                for j in 0..t {
+                    let vj: [__m512; 4] = std::array::from_fn(|u| if u < nv { _mm512_loadu_ps(vh.as_ptr().add(j * dh + u * 16)) } else { _mm512_setzero_ps() });
+                    for (qq, a) in acc.iter_mut().enumerate() {
+                        let w = _mm512_set1_ps(p[qq * tp + j] * inv[qq]);
+                        for (u, a) in a.iter_mut().enumerate().take(nv) {
+                            *a = _mm512_fmadd_ps(w, vj[u], *a);
+                        }
+                    }
+                }
+                for (qq, a) in acc.iter().enumerate().take(nq) {
+                    for (u, a) in a.iter().enumerate().take(nv) {
+                        _mm512_storeu_ps(out.as_mut_ptr().add((i0 + qq) * h + hd * dh + u * 16), *a);
+                    }
                 }
             }
         }
     }
+}
+
+/// The largest of `x` (none NaN), 16 lanes at a time: the same value as a fold in order.
+#[inline(always)]
+fn max_of(x: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    let mut chunks = x.chunks_exact(16);
+    for c in chunks.by_ref() {
+        for (m, &v) in lanes.iter_mut().zip(c) {
+            *m = if v > *m { v } else { *m };
+        }
+    }
+    chunks.remainder().iter().chain(&lanes).fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
+/// Softmax of the first `nq` of the `QB` score rows of `p` (each `tp` apart, `t` scores) in place
+/// but for the division: each row becomes `exp(score − max)`, and the row's `1 / sum` is returned
+/// (0 for rows past `nq`, whose weights are then 0). Each row's sum runs over its scores in order.
+#[inline(always)]
+fn softmax_block(p: &mut [f32], tp: usize, t: usize, nq: usize) -> [f32; QB] {
+    let mut inv = [0f32; QB];
+    for (qq, row) in p.chunks_mut(tp).enumerate().take(nq) {
+        let pt = &mut row[..t];
+        let max = max_of(pt);
+        for pj in pt.iter_mut() {
+            *pj = exp_neg(*pj - max);
+        }
+        inv[qq] = 1.0;
+    }
+    for row in p.chunks_mut(tp).skip(nq) {
+        row.fill(0.0);
+    }
+    let mut sum = [0f32; QB];
+    for j in 0..t {
+        for (qq, s) in sum.iter_mut().enumerate() {
+            *s += p[qq * tp + j];
+        }
+    }
+    for (i, s) in inv.iter_mut().zip(sum) {
+        if *i != 0.0 {
+            *i = 1.0 / s;
+        }
+    }
+    inv
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -793,8 +848,15 @@ fn split_heads(rows: &[f32], bias: &[f32], t: usize, h: usize, heads: usize, sca
             for ((o, &x), &b) in v[at..at + dh].iter_mut().zip(&r[2 * h + c..2 * h + c + dh]).zip(&bias[2 * h + c..2 * h + c + dh]) {
                 *o = x + b;
             }
-            for d in 0..dh {
-                kt[(hd * dh + d) * tp + i] = r[h + c + d] + bias[h + c + d];
+        }
+    }
+    // K transposed in blocks of 16 keys: each kt row gets 16 neighbours at a time.
+    for i0 in (0..t).step_by(16) {
+        let keys = i0..(i0 + 16).min(t);
+        for e in 0..h {
+            let row = &mut kt[e * tp..(e + 1) * tp];
+            for i in keys.clone() {
+                row[i] = rows[i * 3 * h + h + e] + bias[h + e];
             }
         }
     }
@@ -802,48 +864,52 @@ fn split_heads(rows: &[f32], bias: &[f32], t: usize, h: usize, heads: usize, sca
 }
 
 /// Attention of one sequence: `rows` its `[t, 3h]` Q|K|V, `out` its `[t, h]` context.
-/// Scores are computed 16 keys at a time from K transposed (no horizontal sums).
+/// Scores are computed 16 keys at a time from K transposed (no horizontal sums), for `QB`
+/// queries at a time.
 #[inline(always)]
 fn attend(rows: &[f32], bias: &[f32], out: &mut [f32], t: usize, h: usize, heads: usize, scale: f32) {
     const L: usize = 16;
     let dh = h / heads;
     let tp = t.div_ceil(L) * L;
     let (q, kt, v) = split_heads(rows, bias, t, h, heads, scale, tp);
-    let mut p = vec![0f32; tp];
-    let mut acc = vec![0f32; dh];
+    let mut p = vec![0f32; QB * tp];
+    let mut qb = vec![0f32; QB * dh];
+    let mut acc = vec![0f32; QB * dh];
     for hd in 0..heads {
         let kth = &kt[hd * dh * tp..(hd + 1) * dh * tp];
         let vh = &v[hd * t * dh..(hd + 1) * t * dh];
-        for i in 0..t {
-            let qi = &q[(hd * t + i) * dh..(hd * t + i + 1) * dh];
+        for i0 in (0..t).step_by(QB) {
+            let nq = (t - i0).min(QB);
+            qb.fill(0.0);
+            qb[..nq * dh].copy_from_slice(&q[(hd * t + i0) * dh..(hd * t + i0 + nq) * dh]);
             for jb in (0..tp).step_by(L) {
-                let mut s = [0f32; L];
-                for (d, &qd) in qi.iter().enumerate() {
+                let mut s = [[0f32; L]; QB];
+                for d in 0..dh {
                     let kr = &kth[d * tp + jb..d * tp + jb + L];
-                    for l in 0..L {
-                        s[l] = qd.mul_add(kr[l], s[l]);
+                    for (qq, s) in s.iter_mut().enumerate() {
+                        let qd = qb[qq * dh + d];
+                        for l in 0..L {
+                            s[l] = qd.mul_add(kr[l], s[l]);
+                        }
                     }
                 }
-                p[jb..jb + L].copy_from_slice(&s);
-            }
-            let pt = &mut p[..t];
-            let max = pt.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            for pj in pt.iter_mut() {
-                *pj = exp_neg(*pj - max);
-            }
-            let mut sum = 0f32;
-            for pj in pt.iter() {
-                sum += *pj;
-            }
-            acc.fill(0.0);
-            let inv = 1.0 / sum;
-            for (&pj, vj) in pt.iter().zip(vh.chunks_exact(dh)) {
-                let w = pj * inv;
-                for (a, &vv) in acc.iter_mut().zip(vj) {
-                    *a = w.mul_add(vv, *a);
+                for (qq, s) in s.iter().enumerate() {
+                    p[qq * tp + jb..qq * tp + jb + L].copy_from_slice(s);
                 }
             }
-            out[i * h + hd * dh..i * h + (hd + 1) * dh].copy_from_slice(&acc);
+            let inv = softmax_block(&mut p, tp, t, nq);
+            acc.fill(0.0);
+            for (j, vj) in vh.chunks_exact(dh).enumerate() {
+                for (qq, acc) in acc.chunks_exact_mut(dh).enumerate() {
+                    let w = p[qq * tp + j] * inv[qq];
+                    for (a, &vv) in acc.iter_mut().zip(vj) {
+                        *a = w.mul_add(vv, *a);
+                    }
+                }
+            }
+            for (qq, acc) in acc.chunks_exact(dh).enumerate().take(nq) {
+                out[(i0 + qq) * h + hd * dh..(i0 + qq) * h + (hd + 1) * dh].copy_from_slice(acc);
+            }
         }
     }
 }
