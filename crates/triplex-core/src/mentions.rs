@@ -468,10 +468,11 @@ mod tests {
 
     #[test]
     fn sure_names_in_sure_slots_become_places_when_the_place_is_populous() {
-        let t = "A source in Ramadi said. Staff in Congress left. An attack on Azaz and the battle for Sharqat. Sources from Chelsea and a vote in Clinton. A role in Jordan's film.";
+        let t = "A source in Ramadi said. Staff in Congress left. An attack on Azaz and the battle for Sharqat. Sources from Chelsea and a vote in Clinton. A role in Jordan's film. Marches in Sinop.";
         let size = |name: &str| match name {
             "Ramadi" => Some(500_000),
-            "Azaz" | "Sharqat" | "Chelsea" | "Jordan" => Some(40_000),
+            "Azaz" | "Sharqat" | "Chelsea" | "Jordan" => Some(150_000),
+            "Sinop" => Some(40_000),
             "Congress" => Some(2_000),
             _ => None,
         };
@@ -483,8 +484,9 @@ mod tests {
             m(t, 0, "Chelsea", "ORG", 0.95),  // "from X" is no sure slot
             m(t, 0, "Clinton", "PER", 0.97),  // unknown to the gazetteer
             m(t, 0, "Jordan", "PER", 0.9),    // "in X's film": a possessor
+            m(t, 0, "Sinop", "ORG", 0.95),    // "in X", a town under the floor: the model's
         ];
         gazetteer_places(t, &mut ms, &size);
-        assert_eq!(ms.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["LOC", "ORG", "LOC", "LOC", "ORG", "PER", "PER"]);
+        assert_eq!(ms.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["LOC", "ORG", "LOC", "LOC", "ORG", "PER", "PER", "ORG"]);
     }
 }
