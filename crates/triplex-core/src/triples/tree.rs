@@ -417,6 +417,10 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
         // "can be avoided by walking from the station": the walker is the passive's unnamed agent.
         by_means = t.base(v) == "advcl" && t.kids_with(v, &["mark", "case"]).any(|k| t.low[k] == "by");
         match t.base(v) {
+            // "The bomber, who has not been recognized yet, detonated explosives": read with the
+            // noun as the root and the main verb a conjunct of the relative clause, the noun is
+            // the subject, and nothing of the relative clause (its negation) carries over.
+            "conj" if t.rel[h] == "acl:relcl" && h < v && t.head[h].is_some_and(|n| t.rel[n] == "root" && matches!(t.upos[n], "NOUN" | "PROPN")) => return t.head[h],
             "conj" => v = h,
             "xcomp" => {
                 // Object control ("ordered troops to move") before subject control ("claimed to have stopped").
@@ -465,10 +469,12 @@ fn misread_passive_subject(t: &Tree, v: usize) -> Option<usize> {
 /// Subordinating conjunctions that open a finite adverbial clause.
 const FINITE_MARKS: &[&str] = &["as", "after", "when", "while", "whilst", "because", "since", "before", "until", "once", "although", "though", "whereas"];
 
-/// Whether adverbial clause `v` is finite with a conjunction ("as the warplanes bombarded Tafas"),
-/// not a participle or infinitive ("after capturing X", "while fleeing").
+/// Whether adverbial clause `v` is finite with a conjunction ("as the warplanes bombarded Tafas",
+/// "as a police vehicle was passing"), not a participle or infinitive ("after capturing X",
+/// "while fleeing").
 fn finite_adverbial(t: &Tree, v: usize) -> bool {
-    t.kids_with(v, &["mark"]).any(|k| has(FINITE_MARKS, &t.low[k]) && k + 1 < v) && !t.low[v].ends_with("ing") && t.kid(v, &["mark"]).is_none_or(|k| t.low[k] != "to")
+    let participle = t.low[v].ends_with("ing") && t.kid(v, &["aux", "aux:pass"]).is_none();
+    t.kids_with(v, &["mark"]).any(|k| has(FINITE_MARKS, &t.low[k]) && k + 1 < v) && !participle && t.kid(v, &["mark"]).is_none_or(|k| t.low[k] != "to")
 }
 
 /// The subject of finite adverbial clause `v`: its own `nsubj`, else the actor word right after
@@ -997,6 +1003,13 @@ mod tests {
             &[("Dalwa", "LOC")],
         );
         assert!(show_all(&text, &out).contains(&"masked men | injured | Dalwa | At".to_string()), "{:?}", show_all(&text, &out));
+        // A main verb read as a conjunct of the subject's relative clause, the noun as the root.
+        let (text, out) = run(
+            "The DET 2 det\n bomber NOUN 0 root\n , PUNCT 8 punct\n who PRON 8 nsubj:pass\n has AUX 8 aux\n not PART 8 advmod\n been AUX 8 aux:pass\n recognized VERB 2 acl:relcl\n , PUNCT 2 punct\n detonated VERB 8 conj\n explosives NOUN 10 obj\n near ADP 13 case\n Salem PROPN 10 obl",
+            &[("Salem", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), ["The bomber | detonated | Salem | Near"]);
+        assert!(!out[0].negated, "the relative clause's negation is not the main verb's");
         // "State" in the name "Islamic State" is no descriptor: the name acts.
         let (text, out) = run(
             "The DET 3 det\n Islamic ADJ 3 amod\n State PROPN 4 nsubj\n launched VERB 0 root\n an DET 6 det\n attack NOUN 4 obj\n in ADP 8 case\n Raqqa PROPN 6 nmod",
