@@ -151,6 +151,11 @@ pub(super) const PART_NOUNS: &[&str] = &[
 ];
 pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Nouns naming the kind of place ("the town of X", "the rebel stronghold X"): skipped.
+/// Event nouns of gatherings, which a MISC name before them names ("the Hajj pilgrimage").
+pub(super) const GATHERING_NOUNS: &[&str] = &[
+    "pilgrimage", "summit", "festival", "celebration", "celebrations", "ceremony", "games", "olympics", "championship", "championships", "conference", "congress", "convention", "expo", "fair", "parade", "carnival", "tournament",
+];
+
 pub(super) const DESCRIPTORS: &[&str] = &[
     "city",
     "town",

@@ -887,7 +887,10 @@ fn event_noun(t: &Tree, p: usize) -> Option<(usize, PlaceRelation, Option<String
 /// The doer of event noun `e`: a possessor ("Russia's offensive"), a name or nationality before it
 /// ("a JNIM attack", "Russian airstrikes"), or a `by` phrase ("an attack by jihadists").
 fn noun_doer(t: &Tree, ms: &[&Mention], e: usize, place: usize) -> Option<Range<usize>> {
-    let named = |k: usize| t.mention[k].is_some_and(|m| m != place && ms[m].label != "LOC");
+    // A MISC name before a noun of a gathering names the gathering, it does not hold it ("the
+    // annual Hajj pilgrimage", "the Evian G8 summit").
+    let names_the_event = |m: &Mention| m.label == "MISC" && has(GATHERING_NOUNS, &t.low[e]);
+    let named = |k: usize| t.mention[k].is_some_and(|m| m != place && ms[m].label != "LOC" && !names_the_event(ms[m]));
     if let Some(k) = t.kids_with(e, &["nmod:poss"]).find(|&k| is_actor(t, k) && t.mention[k] != Some(place)) {
         return Some(t.phrase(k, ms));
     }
@@ -1154,6 +1157,9 @@ mod tests {
         );
         assert_eq!(show_all(&text, &out), vec!["Russian | airstrikes | Idlib | At", "Russian airstrikes | killed | Idlib | At"]);
         assert!(out[0].nominal && !out[1].nominal);
+        // "a Hajj pilgrimage near Mecca": a MISC name before a gathering names it, it is no doer.
+        let (text, out) = run("a DET 3 det\n Hajj PROPN 3 compound\n pilgrimage NOUN 0 root\n near ADP 5 case\n Mecca PROPN 3 nmod", &[("Hajj", "MISC"), ("Mecca", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["(none) | pilgrimage | Mecca | Near"]);
         // "Jets carried out airstrikes in Idlib": the light verb and its noun are one action.
         let (text, out) = run("Jets NOUN 2 nsubj\n carried VERB 0 root\n out ADP 2 compound:prt\n airstrikes NOUN 2 obj\n in ADP 6 case\n Idlib PROPN 4 nmod", &[("Idlib", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["Jets | carried out airstrikes | Idlib | At"]);
