@@ -151,6 +151,9 @@ pub(super) const PART_NOUNS: &[&str] = &[
 ];
 pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Nouns naming the kind of place ("the town of X", "the rebel stronghold X"): skipped.
+/// Verbs whose infinitive complement is asked for or refused, not done ("asking schools to pay").
+pub(super) const REQUEST_VERBS: &[&str] = &["ask", "urge", "request", "demand", "call", "plead", "invite", "encourage", "beg", "want", "refuse", "decline"];
+
 /// Event nouns of gatherings, which a MISC name before them names ("the Hajj pilgrimage").
 pub(super) const GATHERING_NOUNS: &[&str] = &[
     "pilgrimage", "summit", "festival", "celebration", "celebrations", "ceremony", "games", "olympics", "championship", "championships", "conference", "congress", "convention", "expo", "fair", "parade", "carnival", "tournament",

@@ -364,10 +364,14 @@ fn is_doer(t: &Tree, v: usize, s: usize) -> bool {
 }
 
 /// Whether verb `v` is an infinitive modifying a noun or stating a purpose ("visas to enter the
-/// United States", "a plan to attack Gao", "sent troops to secure Gao"): an event the text does
-/// not say happened.
+/// United States", "a plan to attack Gao", "sent troops to secure Gao"), or asked for or refused
+/// ("asking schools to pay taxes"): an event the text does not say happened.
 fn unrealised(t: &Tree, v: usize) -> bool {
-    matches!(t.base(v), "acl" | "advcl") && t.kids_with(v, &["mark"]).any(|k| t.low[k] == "to")
+    let to = t.kids_with(v, &["mark"]).any(|k| t.low[k] == "to");
+    // "asking schools to pay taxes", "urged them to leave", "refused to enter": asked or
+    // prevented, not done.
+    let asked = t.base(v) == "xcomp" && t.head[v].is_some_and(|h| has(REQUEST_VERBS, &lemma(&t.low[h])));
+    to && (matches!(t.base(v), "acl" | "advcl") || asked)
 }
 
 /// The "place" of "took place" / "takes place" right after verb `v`: the event is the
@@ -1160,6 +1164,12 @@ mod tests {
         // "a Hajj pilgrimage near Mecca": a MISC name before a gathering names it, it is no doer.
         let (text, out) = run("a DET 3 det\n Hajj PROPN 3 compound\n pilgrimage NOUN 0 root\n near ADP 5 case\n Mecca PROPN 3 nmod", &[("Hajj", "MISC"), ("Mecca", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["(none) | pilgrimage | Mecca | Near"]);
+        // "In Italy, municipalities started asking schools to pay taxes": asked, not done.
+        let (_, out) = run(
+            "In ADP 2 case\n Italy PROPN 5 obl\n , PUNCT 2 punct\n municipalities NOUN 5 nsubj\n started VERB 0 root\n asking VERB 5 xcomp\n schools NOUN 6 obj\n to PART 9 mark\n pay VERB 6 xcomp\n taxes NOUN 9 obj",
+            &[("Italy", "LOC")],
+        );
+        assert!(out.iter().all(|d| !d.lemma.as_deref().is_some_and(|l| l == "pay")), "{out:?}");
         // "Jets carried out airstrikes in Idlib": the light verb and its noun are one action.
         let (text, out) = run("Jets NOUN 2 nsubj\n carried VERB 0 root\n out ADP 2 compound:prt\n airstrikes NOUN 2 obj\n in ADP 6 case\n Idlib PROPN 4 nmod", &[("Idlib", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["Jets | carried out airstrikes | Idlib | At"]);
