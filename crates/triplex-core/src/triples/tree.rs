@@ -404,6 +404,12 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
             // Raising and adjuncts: "they were found swimming", "was arrested after fleeing" —
             // the one who swims or flees is the passive's subject.
             if controlled {
+                // "39 people were confirmed killed": a participle under a passive is passive too.
+                let first = climbed[climbed.len().saturating_sub(2)];
+                let bare = first > v && first - v <= 2 && t.kid(first, &["mark", "aux", "aux:pass", "nsubj", "obj"]).is_none();
+                if t.base(first) == "xcomp" && climbed.len() == 2 && bare && participle(&t.low[first]) {
+                    return None;
+                }
                 return t.kid(v, &["nsubj:pass"]);
             }
             // Passive: the agent acts ("turned back by the navy"), else nobody named does. An
@@ -489,6 +495,11 @@ fn subject_after_mark(t: &Tree, v: usize) -> Option<usize> {
     }
     let m = t.kids_with(v, &["mark"]).find(|&k| has(FINITE_MARKS, &t.low[k]))?;
     (m + 1..v).rev().find(|&i| matches!(t.upos[i], "NOUN" | "PROPN" | "PRON") && t.head[i].is_some_and(|h| h < m || h > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none() && is_actor(t, i))
+}
+
+/// Whether a verb form reads as a past participle ("killed", "taken", "shot").
+fn participle(w: &str) -> bool {
+    w.ends_with("ed") || w.ends_with("en") || matches!(w, "shot" | "hit" | "hurt" | "slain" | "held" | "caught" | "cut" | "burnt" | "lost" | "left" | "kept" | "struck")
 }
 
 /// A subject the parse missed: an actor right before the verb (adverbs, auxiliaries and
@@ -1017,6 +1028,13 @@ mod tests {
         );
         assert_eq!(show_all(&text, &out), ["The bomber | detonated | Salem | Near"]);
         assert!(!out[0].negated, "the relative clause's negation is not the main verb's");
+        // "39 people were confirmed killed in Konduga": the participle under a passive is passive,
+        // the people its victims, not its doers.
+        let (text, out) = run(
+            "39 NUM 2 nummod\n people NOUN 4 nsubj:pass\n were AUX 4 aux:pass\n confirmed VERB 0 root\n killed VERB 4 xcomp\n in ADP 7 case\n Konduga PROPN 5 obl",
+            &[("Konduga", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), ["(none) | killed | Konduga | At"]);
         // "State" in the name "Islamic State" is no descriptor: the name acts.
         let (text, out) = run(
             "The DET 3 det\n Islamic ADJ 3 amod\n State PROPN 4 nsubj\n launched VERB 0 root\n an DET 6 det\n attack NOUN 4 obj\n in ADP 8 case\n Raqqa PROPN 6 nmod",
