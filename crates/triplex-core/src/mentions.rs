@@ -263,7 +263,7 @@ fn in_place_slot(text: &str, m: &Mention) -> bool {
 
 /// The population of the largest place a name can mean (`u64::MAX` for a country or region), or
 /// None when the gazetteer holds no place of the name (`Gazetteer::place_size`).
-pub type PlaceSize = dyn Fn(&str) -> Option<u64>;
+pub type PlaceSize<'a> = dyn Fn(&str) -> Option<u64> + 'a;
 
 /// Whether the words before a mention make it the place of an event at any confidence: "in X",
 /// "captured X", "an attack on X", "the battle for X".
@@ -289,7 +289,7 @@ fn in_sure_place_slot(text: &str, m: &Mention) -> bool {
 /// "X's outskirts") and the model was unsure of it ([`GAZETTEER_RELABEL_BELOW`]), or when it
 /// stands in a sure slot ("in X", "captured X", "an attack on X") and the place is populous
 /// ([`SURE_SLOT_POPULATION`]), however sure the model was ("a source in Ramadi", PER 0.96).
-pub fn gazetteer_places(text: &str, mentions: &mut [Mention], place_size: &PlaceSize) {
+pub fn gazetteer_places(text: &str, mentions: &mut [Mention], place_size: &PlaceSize<'_>) {
     for m in mentions.iter_mut() {
         if m.label != "PER" && m.label != "ORG" {
             continue;
@@ -307,7 +307,7 @@ pub fn gazetteer_places(text: &str, mentions: &mut [Mention], place_size: &Place
 /// IOB2 tags of CoNLL sentences and their word probabilities, one document (`-DOCSTART-` section)
 /// at a time, on the text of its tokens joined by spaces; a mention's score is its words' mean
 /// probability, as in the pipeline.
-pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>], probs: &[Vec<f32>], place_size: Option<&PlaceSize>) -> Vec<Vec<String>> {
+pub fn resolve_conll_tags(sents: &[ConllSentence], pred: &[Vec<String>], probs: &[Vec<f32>], place_size: Option<&PlaceSize<'_>>) -> Vec<Vec<String>> {
     let mut out = Vec::with_capacity(sents.len());
     let mut first = 0;
     while first < sents.len() {
