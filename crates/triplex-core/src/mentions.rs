@@ -73,8 +73,26 @@ const PLACE_SLOT_BEFORE: &[&str] = &[
 /// Words before a name that make it the place of an event whatever the model's confidence
 /// ([`SURE_SLOT_POPULATION`]): "in X", "captured X".
 const SURE_SLOT_BEFORE: &[&str] = &[
-    "in", "near", "outside", "inside", "into", "towards", "toward", "across", "captured", "recaptured", "capture", "recapture", "captures", "seized", "stormed", "overran", "retook",
-    "shelled", "entered", "liberated",
+    "in",
+    "near",
+    "outside",
+    "inside",
+    "into",
+    "towards",
+    "toward",
+    "across",
+    "captured",
+    "recaptured",
+    "capture",
+    "recapture",
+    "captures",
+    "seized",
+    "stormed",
+    "overran",
+    "retook",
+    "shelled",
+    "entered",
+    "liberated",
 ];
 
 /// Event nouns whose "on X" is the place attacked ("an attack on Azaz"), and nouns whose "for X"

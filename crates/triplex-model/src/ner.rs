@@ -5,9 +5,9 @@ use crate::model::{Analysis, PieceSeq, TokenTagger};
 use crate::tokenize::WordPieces;
 use anyhow::{Result, bail};
 use triplex_core::BioDecoder;
-use triplex_core::{SyntaxLabels, WindowSyntax};
 use triplex_core::shape;
 use triplex_core::{Parse, decode_sentence};
+use triplex_core::{SyntaxLabels, WindowSyntax};
 
 /// The tag of one word: label id and the model's probability of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -200,7 +200,14 @@ fn check_output(out: &Analysis, pieces: usize, labels: usize, syntax: Option<(&S
     }
     let (Some(sx), Some((names, words))) = (&out.syntax, syntax) else { return Ok(()) };
     if sx.n != words || sx.upos.len() != words || sx.heads.len() != words || sx.rels.len() != words || !(sx.rows.is_empty() || sx.rows.len() == words) {
-        bail!("the model's parse of a sequence of {words} words has {} words, {} UPOS, {} heads, {} relations, {} rows", sx.n, sx.upos.len(), sx.heads.len(), sx.rels.len(), sx.rows.len());
+        bail!(
+            "the model's parse of a sequence of {words} words has {} words, {} UPOS, {} heads, {} relations, {} rows",
+            sx.n,
+            sx.upos.len(),
+            sx.heads.len(),
+            sx.rels.len(),
+            sx.rows.len()
+        );
     }
     if let Some(h) = sx.heads.iter().find(|&&h| h > words) {
         bail!("the model's parse gives head {h} in a sequence of {words} words");

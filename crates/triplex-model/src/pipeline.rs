@@ -561,10 +561,7 @@ mod tests {
     fn a_backend_giving_broken_parses_gives_error_records() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let pieces = WordPieces::from_file(&root.join("models/default/tokenizer.json")).unwrap();
-        let backend = BrokenParses {
-            labels: ["O", "B-LOC", "I-LOC"].map(String::from).to_vec(),
-            syntax: SyntaxLabels { upos: vec!["NOUN".into()], deprels: vec!["root".into()] },
-        };
+        let backend = BrokenParses { labels: ["O", "B-LOC", "I-LOC"].map(String::from).to_vec(), syntax: SyntaxLabels { upos: vec!["NOUN".into()], deprels: vec!["root".into()] } };
         let pipeline = Pipeline::new(Box::new(backend), pieces, 8);
         let doc = |id: &str, text: &str| Document { id: id.into(), meta: Default::default(), text: Ok(text.into()) };
         let docs = vec![doc("short", "Rebels left."), doc("long", "An army convoy left Gao on Monday and reached the town of Anefis."), doc("short-again", "Troops came.")];

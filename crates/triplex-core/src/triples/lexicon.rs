@@ -156,7 +156,24 @@ pub(super) const REQUEST_VERBS: &[&str] = &["ask", "urge", "request", "demand", 
 
 /// Event nouns of gatherings, which a MISC name before them names ("the Hajj pilgrimage").
 pub(super) const GATHERING_NOUNS: &[&str] = &[
-    "pilgrimage", "summit", "festival", "celebration", "celebrations", "ceremony", "games", "olympics", "championship", "championships", "conference", "congress", "convention", "expo", "fair", "parade", "carnival", "tournament",
+    "pilgrimage",
+    "summit",
+    "festival",
+    "celebration",
+    "celebrations",
+    "ceremony",
+    "games",
+    "olympics",
+    "championship",
+    "championships",
+    "conference",
+    "congress",
+    "convention",
+    "expo",
+    "fair",
+    "parade",
+    "carnival",
+    "tournament",
 ];
 
 pub(super) const DESCRIPTORS: &[&str] = &[

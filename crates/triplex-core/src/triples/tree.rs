@@ -494,7 +494,9 @@ fn subject_after_mark(t: &Tree, v: usize) -> Option<usize> {
         return Some(s);
     }
     let m = t.kids_with(v, &["mark"]).find(|&k| has(FINITE_MARKS, &t.low[k]))?;
-    (m + 1..v).rev().find(|&i| matches!(t.upos[i], "NOUN" | "PROPN" | "PRON") && t.head[i].is_some_and(|h| h < m || h > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none() && is_actor(t, i))
+    (m + 1..v).rev().find(|&i| {
+        matches!(t.upos[i], "NOUN" | "PROPN" | "PRON") && t.head[i].is_some_and(|h| h < m || h > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none() && is_actor(t, i)
+    })
 }
 
 /// Whether a verb form reads as a past participle ("killed", "taken", "shot").

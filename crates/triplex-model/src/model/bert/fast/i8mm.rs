@@ -693,7 +693,17 @@ mod tests {
             return;
         }
         for (k, kb) in [(1usize, 4usize), (7, 8), (44, 44), (384, 384), (384, 64), (100, 32), (1536, 1536)] {
-            let x: Vec<f32> = (0..k).map(|i| if i % 13 == 0 { 0.0 } else if i % 17 == 0 { 2.5 } else { ((i * 7919 % 1013) as f32 / 506.0 - 1.0) * 3.0 }).collect();
+            let x: Vec<f32> = (0..k)
+                .map(|i| {
+                    if i % 13 == 0 {
+                        0.0
+                    } else if i % 17 == 0 {
+                        2.5
+                    } else {
+                        ((i * 7919 % 1013) as f32 / 506.0 - 1.0) * 3.0
+                    }
+                })
+                .collect();
             let kp = k.div_ceil(kb) * kb;
             let (mut ref16, mut refs) = (vec![0i16; kp], vec![0f32; kp / kb]);
             quantize_row(&x, &mut ref16, &mut refs, kb, |q| q as i16);
