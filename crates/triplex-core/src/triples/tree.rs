@@ -420,6 +420,12 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
             if has(RELATIVE, &t.low[s]) && t.rel[v] == "acl:relcl" {
                 return t.head[v];
             }
+            // "herdsmen who launched an attack" with the relative clause hung elsewhere: the
+            // actor right before "who", never the pronoun itself.
+            if matches!(t.low[s].as_str(), "who" | "whom") && t.upos[s] == "PRON" {
+                let before = (0..s).rev().find(|&i| t.upos[i] != "PUNCT");
+                return before.filter(|&i| matches!(t.upos[i], "NOUN" | "PROPN") && is_actor(t, i));
+            }
             return Some(s);
         }
         let Some(h) = t.head[v] else { return fronted_subject(t, v) };
@@ -1053,6 +1059,13 @@ mod tests {
             &[("Beitunia", "LOC")],
         );
         assert!(show_all(&text, &out).iter().any(|d| d.starts_with("masked gunmen | shot")), "{:?}", show_all(&text, &out));
+        // "... by gunmen who launched an attack on Kungana": the relative clause hung off the main
+        // verb; the actor before "who" acts, never the pronoun.
+        let (text, out) = run(
+            "persons NOUN 2 nsubj:pass\n killed VERB 0 root\n by ADP 4 case\n gunmen NOUN 2 obj\n who PRON 6 nsubj\n launched VERB 2 advcl:relcl\n an DET 8 det\n attack NOUN 6 obj\n on ADP 10 case\n Kungana PROPN 8 nmod",
+            &[("Kungana", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), ["gunmen | launched an attack | Kungana | At"]);
         // "State" in the name "Islamic State" is no descriptor: the name acts.
         let (text, out) = run(
             "The DET 3 det\n Islamic ADJ 3 amod\n State PROPN 4 nsubj\n launched VERB 0 root\n an DET 6 det\n attack NOUN 4 obj\n in ADP 8 case\n Raqqa PROPN 6 nmod",
