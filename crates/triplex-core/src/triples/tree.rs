@@ -437,6 +437,15 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
             // noun as the root and the main verb a conjunct of the relative clause, the noun is
             // the subject, and nothing of the relative clause (its negation) carries over.
             "conj" if t.rel[h] == "acl:relcl" && h < v && t.head[h].is_some_and(|n| t.rel[n] == "root" && matches!(t.upos[n], "NOUN" | "PROPN")) => return t.head[h],
+            // ", where separate riots left six dead" read as a conjunct of the main verb: a clause
+            // of its own, whose subject is the actor after "where" if any.
+            "conj" if t.kids_with(v, &["advmod"]).any(|k| k < v && matches!(t.low[k].as_str(), "where" | "when")) => {
+                let w = t.kids_with(v, &["advmod"]).find(|&k| k < v && matches!(t.low[k].as_str(), "where" | "when"))?;
+                return (w + 1..v)
+                    .rev()
+                    .find(|&i| matches!(t.upos[i], "NOUN" | "PROPN") && t.head[i].is_some_and(|g| g < w || g > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none())
+                    .filter(|&i| is_actor(t, i));
+            }
             "conj" => v = h,
             "xcomp" => {
                 // Object control ("ordered troops to move") before subject control ("claimed to have stopped").
@@ -1066,6 +1075,13 @@ mod tests {
             &[("Kungana", "LOC")],
         );
         assert_eq!(show_all(&text, &out), ["gunmen | launched an attack | Kungana | At"]);
+        // "Officers shot one person in Poso, where separate riots left six dead": the "where"
+        // clause read as a conjunct keeps its own subject (no actor here), not the officers.
+        let (text, out) = run(
+            "Officers NOUN 2 nsubj\n shot VERB 0 root\n one NUM 4 nummod\n person NOUN 2 obj\n in ADP 6 case\n Poso PROPN 2 obl\n , PUNCT 11 punct\n where ADV 11 advmod\n separate ADJ 10 amod\n riots NOUN 2 obj\n left VERB 2 conj\n six NUM 11 obj",
+            &[("Poso", "LOC")],
+        );
+        assert!(show_all(&text, &out).iter().all(|d| !d.starts_with("Officers | left")), "{:?}", show_all(&text, &out));
         // "State" in the name "Islamic State" is no descriptor: the name acts.
         let (text, out) = run(
             "The DET 3 det\n Islamic ADJ 3 amod\n State PROPN 4 nsubj\n launched VERB 0 root\n an DET 6 det\n attack NOUN 4 obj\n in ADP 8 case\n Raqqa PROPN 6 nmod",
