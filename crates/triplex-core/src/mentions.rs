@@ -45,55 +45,16 @@ const ORG_BEFORE: &[&str] = &["company", "group", "firm", "agency", "party", "mi
 /// Score of a mention whose label came from a cue rather than from the model.
 const RELABELLED_SCORE: f32 = 0.5;
 
-/// Words right before a name that put it in a place slot ("in X", "from X"), for the gazetteer check.
-const PLACE_SLOT_BEFORE: &[&str] = &[
-    "in",
-    "at",
-    "near",
-    "from",
-    "outside",
-    "inside",
-    "around",
-    "into",
-    "towards",
-    "toward",
-    "across",
-    "via",
-    // Verbs whose object is a place ("captured Lubumbashi", "shelled Tafas").
-    "captured",
-    "recaptured",
-    "seized",
-    "stormed",
-    "overran",
-    "retook",
-    "shelled",
-    "entered",
-    "liberated",
-];
-/// Words before a name that make it the place of an event whatever the model's confidence
-/// ([`SURE_SLOT_POPULATION`]): "in X", "captured X".
-const SURE_SLOT_BEFORE: &[&str] = &[
-    "in",
-    "near",
-    "outside",
-    "inside",
-    "into",
-    "towards",
-    "toward",
-    "across",
-    "captured",
-    "recaptured",
-    "capture",
-    "recapture",
-    "captures",
-    "seized",
-    "stormed",
-    "overran",
-    "retook",
-    "shelled",
-    "entered",
-    "liberated",
-];
+/// Prepositions right before a name that put it in a place slot ("in X", "from X"), for the gazetteer check.
+const PLACE_SLOT_BEFORE: &[&str] = &["in", "at", "near", "from", "outside", "inside", "around", "into", "towards", "toward", "across", "via"];
+
+/// Verbs whose object is a place ("captured Lubumbashi", "shelled Tafas"): a place slot, and a
+/// sure one.
+const PLACE_OBJECT_VERBS: &[&str] = &["captured", "recaptured", "capture", "recapture", "captures", "seized", "stormed", "overran", "retook", "shelled", "entered", "liberated"];
+
+/// Prepositions before a name that make it the place of an event whatever the model's confidence
+/// ([`SURE_SLOT_POPULATION`]): "in X" (and the verbs of [`PLACE_OBJECT_VERBS`]).
+const SURE_SLOT_BEFORE: &[&str] = &["in", "near", "outside", "inside", "into", "towards", "toward", "across"];
 
 /// Event nouns whose "on X" is the place attacked ("an attack on Azaz"), and nouns whose "for X"
 /// is the place fought over ("the fight for Sharqat").
@@ -276,7 +237,7 @@ fn in_place_slot(text: &str, m: &Mention) -> bool {
         return split_words(rest).first().is_some_and(|r| PLACE_SLOT_AFTER_POSSESSIVE.contains(&rest[r.clone()].to_lowercase().as_str()));
     }
     let prev = split_words(before).last().map(|r| before[r.clone()].to_lowercase());
-    prev.is_some_and(|w| PLACE_SLOT_BEFORE.contains(&w.as_str()))
+    prev.is_some_and(|w| PLACE_SLOT_BEFORE.contains(&w.as_str()) || PLACE_OBJECT_VERBS.contains(&w.as_str()))
 }
 
 /// The population of the largest place a name can mean (`u64::MAX` for a country or region), or
@@ -294,7 +255,7 @@ fn in_sure_place_slot(text: &str, m: &Mention) -> bool {
     let before = text_before(text, m.start, 40);
     let words: Vec<String> = split_words(before).iter().rev().take(2).map(|r| before[r.clone()].to_lowercase()).collect();
     match words.as_slice() {
-        [w, ..] if SURE_SLOT_BEFORE.contains(&w.as_str()) => true,
+        [w, ..] if SURE_SLOT_BEFORE.contains(&w.as_str()) || PLACE_OBJECT_VERBS.contains(&w.as_str()) => true,
         [on, noun] if on == "on" => ATTACK_NOUNS_ON.contains(&noun.as_str()),
         [on, noun] if on == "for" => FIGHT_NOUNS_FOR.contains(&noun.as_str()),
         _ => false,
