@@ -223,21 +223,31 @@ fn surnames_are_people(text: &str, mentions: &mut [Mention]) {
     }
 }
 
-/// Whether the words around a mention put it in a place slot: "in/at/near/from … X", "X's outskirts".
-fn in_place_slot(text: &str, m: &Mention) -> bool {
-    let before = text_before(text, m.start, 30);
+/// When "'s" follows a mention (also "X 's", as CoNLL tokens joined by spaces write it): the word
+/// after it, lower-cased ("" if none).
+fn possessed_word(text: &str, m: &Mention) -> Option<String> {
     let mut to = (m.end + 30).min(text.len());
     while !text.is_char_boundary(to) {
         to -= 1;
     }
-    let after = &text[m.end..to];
-    // "X's outskirts" (and "X 's outskirts", as CoNLL tokens joined by spaces write it) is a
-    // place slot; any other "X's" makes X a possessor ("in Anderson's apartment"), never one.
-    if let Some(rest) = ["'s", "’s"].iter().find_map(|p| after.trim_start().strip_prefix(p)) {
-        return split_words(rest).first().is_some_and(|r| PLACE_SLOT_AFTER_POSSESSIVE.contains(&rest[r.clone()].to_lowercase().as_str()));
+    let rest = ["'s", "’s"].iter().find_map(|p| text[m.end..to].trim_start().strip_prefix(p))?;
+    Some(split_words(rest).first().map_or(String::new(), |r| rest[r.clone()].to_lowercase()))
+}
+
+/// The last `n` words of the `bytes` before a mention, lower-cased, the nearest first.
+fn words_before(text: &str, m: &Mention, bytes: usize, n: usize) -> Vec<String> {
+    let before = text_before(text, m.start, bytes);
+    split_words(before).iter().rev().take(n).map(|r| before[r.clone()].to_lowercase()).collect()
+}
+
+/// Whether the words around a mention put it in a place slot: "in/at/near/from … X", "X's outskirts".
+fn in_place_slot(text: &str, m: &Mention) -> bool {
+    // "X's outskirts" is a place slot; any other "X's" makes X a possessor ("in Anderson's
+    // apartment"), never one.
+    if let Some(noun) = possessed_word(text, m) {
+        return PLACE_SLOT_AFTER_POSSESSIVE.contains(&noun.as_str());
     }
-    let prev = split_words(before).last().map(|r| before[r.clone()].to_lowercase());
-    prev.is_some_and(|w| PLACE_SLOT_BEFORE.contains(&w.as_str()) || PLACE_OBJECT_VERBS.contains(&w.as_str()))
+    words_before(text, m, 30, 1).first().is_some_and(|w| PLACE_SLOT_BEFORE.contains(&w.as_str()) || PLACE_OBJECT_VERBS.contains(&w.as_str()))
 }
 
 /// The population of the largest place a name can mean (`u64::MAX` for a country or region), or
@@ -248,13 +258,10 @@ pub type PlaceSize<'a> = dyn Fn(&str) -> Option<u64> + 'a;
 /// "captured X", "an attack on X", "the battle for X".
 fn in_sure_place_slot(text: &str, m: &Mention) -> bool {
     // "in Jordan's film": a possessor, not the place.
-    let after = text[m.end..].trim_start();
-    if after.starts_with("'s") || after.starts_with("’s") {
+    if possessed_word(text, m).is_some() {
         return false;
     }
-    let before = text_before(text, m.start, 40);
-    let words: Vec<String> = split_words(before).iter().rev().take(2).map(|r| before[r.clone()].to_lowercase()).collect();
-    match words.as_slice() {
+    match words_before(text, m, 40, 2).as_slice() {
         [w, ..] if SURE_SLOT_BEFORE.contains(&w.as_str()) || PLACE_OBJECT_VERBS.contains(&w.as_str()) => true,
         [on, noun] if on == "on" => ATTACK_NOUNS_ON.contains(&noun.as_str()),
         [on, noun] if on == "for" => FIGHT_NOUNS_FOR.contains(&noun.as_str()),
@@ -273,10 +280,13 @@ pub fn gazetteer_places(text: &str, mentions: &mut [Mention], place_size: &Place
         if m.label != "PER" && m.label != "ORG" {
             continue;
         }
+        // One gazetteer lookup, and only for a name in a slot.
         let unsure = m.score < GAZETTEER_RELABEL_BELOW && in_place_slot(text, m);
-        let sure_slot = || in_sure_place_slot(text, m);
-        let place = || place_size(&text[m.start..m.end]);
-        if (unsure && place().is_some()) || (sure_slot() && place().is_some_and(|p| p >= SURE_SLOT_POPULATION)) {
+        if !unsure && !in_sure_place_slot(text, m) {
+            continue;
+        }
+        let Some(size) = place_size(&text[m.start..m.end]) else { continue };
+        if unsure || size >= SURE_SLOT_POPULATION {
             relabel(m, "LOC");
         }
     }

@@ -405,9 +405,13 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
             // the one who swims or flees is the passive's subject.
             if controlled {
                 // "39 people were confirmed killed": a participle under a passive is passive too.
-                let first = climbed[climbed.len().saturating_sub(2)];
-                let bare = first > v && first - v <= 2 && t.kid(first, &["mark", "aux", "aux:pass", "nsubj", "obj"]).is_none();
-                if t.base(first) == "xcomp" && climbed.len() == 2 && bare && participle(&t.low[first]) {
+                if let &[first, _] = climbed.as_slice()
+                    && t.base(first) == "xcomp"
+                    && first > v
+                    && first - v <= 2
+                    && t.kid(first, &["mark", "aux", "aux:pass", "nsubj", "obj"]).is_none()
+                    && participle(&t.low[first])
+                {
                     return None;
                 }
                 return t.kid(v, &["nsubj:pass"]);
@@ -432,6 +436,8 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
         controlled = matches!(t.base(v), "xcomp" | "advcl");
         // "can be avoided by walking from the station": the walker is the passive's unnamed agent.
         by_means = t.base(v) == "advcl" && t.kids_with(v, &["mark", "case"]).any(|k| t.low[k] == "by");
+        // A "where"/"when" opening a clause the parse read as a conjunct.
+        let wh = (t.base(v) == "conj").then(|| t.kids_with(v, &["advmod"]).find(|&k| k < v && matches!(t.low[k].as_str(), "where" | "when"))).flatten();
         match t.base(v) {
             // "The bomber, who has not been recognized yet, detonated explosives": read with the
             // noun as the root and the main verb a conjunct of the relative clause, the noun is
@@ -439,12 +445,9 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
             "conj" if t.rel[h] == "acl:relcl" && h < v && t.head[h].is_some_and(|n| t.rel[n] == "root" && matches!(t.upos[n], "NOUN" | "PROPN")) => return t.head[h],
             // ", where separate riots left six dead" read as a conjunct of the main verb: a clause
             // of its own, whose subject is the actor after "where" if any.
-            "conj" if t.kids_with(v, &["advmod"]).any(|k| k < v && matches!(t.low[k].as_str(), "where" | "when")) => {
-                let w = t.kids_with(v, &["advmod"]).find(|&k| k < v && matches!(t.low[k].as_str(), "where" | "when"))?;
-                return (w + 1..v)
-                    .rev()
-                    .find(|&i| matches!(t.upos[i], "NOUN" | "PROPN") && t.head[i].is_some_and(|g| g < w || g > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none())
-                    .filter(|&i| is_actor(t, i));
+            "conj" if wh.is_some() => {
+                let w = wh?;
+                return (w + 1..v).rev().find(|&i| matches!(t.upos[i], "NOUN" | "PROPN") && hung_outside(t, i, w, v)).filter(|&i| is_actor(t, i));
             }
             "conj" => v = h,
             "xcomp" => {
@@ -482,7 +485,7 @@ fn subject(t: &Tree, v: usize, climbed: &mut Vec<usize>) -> Option<usize> {
 /// a finite clause, an active subject.
 fn misread_passive_subject(t: &Tree, v: usize) -> Option<usize> {
     let s = t.kid(v, &["nsubj:pass"]).filter(|&s| s < v)?;
-    let be = |i: usize| matches!(t.low[i].as_str(), "is" | "are" | "was" | "were" | "be" | "been" | "being" | "get" | "got" | "gets" | "getting" | "'s" | "’s" | "'re" | "’re");
+    let be = |i: usize| has(BE, &t.low[i]) || matches!(t.low[i].as_str(), "get" | "got" | "gets" | "getting" | "'s" | "’s" | "'re" | "’re");
     // A "by" agent, or a conjunct of a passive ("were killed and twelve injured by …"): passive.
     let by_agent = t.kids_with(v, &["obl:agent", "obl"]).any(|k| t.case(k) == "by");
     let shared = t.base(v) == "conj" && t.head[v].is_some_and(|h| t.kid(h, &["aux:pass", "nsubj:pass"]).is_some());
@@ -509,9 +512,13 @@ fn subject_after_mark(t: &Tree, v: usize) -> Option<usize> {
         return Some(s);
     }
     let m = t.kids_with(v, &["mark"]).find(|&k| has(FINITE_MARKS, &t.low[k]))?;
-    (m + 1..v).rev().find(|&i| {
-        matches!(t.upos[i], "NOUN" | "PROPN" | "PRON") && t.head[i].is_some_and(|h| h < m || h > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none() && is_actor(t, i)
-    })
+    (m + 1..v).rev().find(|&i| matches!(t.upos[i], "NOUN" | "PROPN" | "PRON") && hung_outside(t, i, m, v) && is_actor(t, i))
+}
+
+/// Whether word `i`, between a clause's opening word `open` and its verb `v`, is hung outside the
+/// two with no preposition of its own: a subject of the clause the parse misplaced.
+fn hung_outside(t: &Tree, i: usize, open: usize, v: usize) -> bool {
+    t.head[i].is_some_and(|h| h < open || h > v) && t.case(i).is_empty() && t.kid(i, &["case"]).is_none()
 }
 
 /// A passive's agent the parse hung one level down, on a time or place phrase of the verb ("shot

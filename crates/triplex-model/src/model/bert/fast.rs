@@ -797,30 +797,24 @@ fn max_of(x: &[f32]) -> f32 {
 /// (0 for rows past `nq`, whose weights are then 0). Each row's sum runs over its scores in order.
 #[inline(always)]
 fn softmax_block(p: &mut [f32], tp: usize, t: usize, nq: usize) -> [f32; QB] {
-    let mut inv = [0f32; QB];
-    for (qq, row) in p.chunks_mut(tp).enumerate().take(nq) {
+    for row in p.chunks_mut(tp).take(nq) {
         let pt = &mut row[..t];
         let max = max_of(pt);
         for pj in pt.iter_mut() {
             *pj = exp_neg(*pj - max);
         }
-        inv[qq] = 1.0;
     }
     for row in p.chunks_mut(tp).skip(nq) {
         row.fill(0.0);
     }
+    // The QB sums side by side, so that their dependency chains overlap.
     let mut sum = [0f32; QB];
     for j in 0..t {
         for (qq, s) in sum.iter_mut().enumerate() {
             *s += p[qq * tp + j];
         }
     }
-    for (i, s) in inv.iter_mut().zip(sum) {
-        if *i != 0.0 {
-            *i = 1.0 / s;
-        }
-    }
-    inv
+    std::array::from_fn(|qq| if qq < nq { 1.0 / sum[qq] } else { 0.0 })
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -275,16 +275,28 @@ struct Tile {
     rows: usize,
 }
 
+/// The scale of a block whose largest magnitude is `max` (`max / 127`, or 1 for an all-zero
+/// block) and its inverse: the one rule every kernel path quantizes activations by.
+#[inline(always)]
+fn block_scale(max: f32) -> (f32, f32) {
+    let sc = if max > 0.0 { max / 127.0 } else { 1.0 };
+    (sc, 1.0 / sc)
+}
+
+/// A value quantized with inverse scale `inv`: rounded half to even, as `vcvtps2dq` rounds.
+#[inline(always)]
+fn quantize_value(v: f32, inv: f32) -> i32 {
+    (v * inv).round_ties_even() as i32
+}
+
 /// Quantizes one row, one scale per `kb` values: `conv(round_ties_even(value / scale))`; `a` is
 /// `k` rounded up to a multiple of `kb` long (its tail is left as it is, i.e. zero).
 #[inline(always)]
 fn quantize_row<T>(x: &[f32], a: &mut [T], scales: &mut [f32], kb: usize, conv: impl Fn(i32) -> T) {
     for ((xb, ab), s) in x.chunks(kb).zip(a.chunks_mut(kb)).zip(scales.iter_mut()) {
-        let max = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let sc = if max > 0.0 { max / 127.0 } else { 1.0 };
-        let inv = 1.0 / sc;
+        let (sc, inv) = block_scale(xb.iter().fold(0f32, |m, v| m.max(v.abs())));
         for (d, &v) in ab.iter_mut().zip(xb) {
-            *d = conv((v * inv).round_ties_even() as i32);
+            *d = conv(quantize_value(v, inv));
         }
         *s = sc;
     }
@@ -327,7 +339,7 @@ unsafe fn quantize_row_u8_avx2(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: 
                 _mm256_storeu_si256(ab.as_mut_ptr().add(i) as *mut __m256i, _mm256_permutevar8x32_epi32(b, order));
             }
             for (d, &v) in ab[n32..].iter_mut().zip(&xb[n32..]) {
-                *d = ((v * inv).round_ties_even() as i32 + 128) as u8;
+                *d = (quantize_value(v, inv) + 128) as u8;
             }
             *s = sc;
         }
@@ -351,7 +363,7 @@ unsafe fn quantize_row_i16_avx2(x: &[f32], a: &mut [i16], scales: &mut [f32], kb
                 _mm256_storeu_si256(ab.as_mut_ptr().add(i) as *mut __m256i, h);
             }
             for (d, &v) in ab[n16..].iter_mut().zip(&xb[n16..]) {
-                *d = (v * inv).round_ties_even() as i16;
+                *d = quantize_value(v, inv) as i16;
             }
             *s = sc;
         }
@@ -373,9 +385,7 @@ unsafe fn block_scale_avx2(xb: &[f32]) -> (f32, f32) {
         }
         let mut lanes = [0f32; 8];
         _mm256_storeu_ps(lanes.as_mut_ptr(), vmax);
-        let max = lanes.iter().chain(&xb[n8..]).fold(0f32, |m, v| m.max(v.abs()));
-        let sc = if max > 0.0 { max / 127.0 } else { 1.0 };
-        (sc, 1.0 / sc)
+        block_scale(lanes.iter().chain(&xb[n8..]).fold(0f32, |m, v| m.max(v.abs())))
     }
 }
 
@@ -456,8 +466,7 @@ unsafe fn quantize_row_vnni(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usi
             for &v in &xb[n16..] {
                 max = max.max(v.abs());
             }
-            let sc = if max > 0.0 { max / 127.0 } else { 1.0 };
-            let inv = 1.0 / sc;
+            let (sc, inv) = block_scale(max);
             let vinv = _mm512_set1_ps(inv);
             for i in (0..n16).step_by(16) {
                 // Rounds to nearest even (the default rounding mode), as round_ties_even.
@@ -466,7 +475,7 @@ unsafe fn quantize_row_vnni(x: &[f32], a: &mut [u8], scales: &mut [f32], kb: usi
                 _mm_storeu_si128(ab.as_mut_ptr().add(i) as *mut __m128i, b);
             }
             for (d, &v) in ab[n16..].iter_mut().zip(&xb[n16..]) {
-                *d = ((v * inv).round_ties_even() as i32 + 128) as u8;
+                *d = (quantize_value(v, inv) + 128) as u8;
             }
             *s = sc;
         }
