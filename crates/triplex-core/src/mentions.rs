@@ -39,6 +39,17 @@ const LOC_OF: &[&str] = &[
     "heart",
     "streets",
 ];
+/// First words of Arabic and Hebrew place names ("Tal Abyad", "Kafr Naya", "Deir ez-Zor", "Jabal
+/// al-Zawiya", "Wadi Barada", "Beit Hanoun"): a name of two words or more that starts with one is
+/// a place. Words that also begin names of people ("Sheikh Hasina", "Ras Tafari", "Khan") are left out.
+const PLACE_NAME_FIRST_WORDS: &[&str] = &[
+    "tal", "tall", "tell", "tel", "kafr", "kfar", "deir", "dayr", "jabal", "jebel", "wadi", "ain", "ein", "beit", "bayt", "khirbet", "khirbat", "jisr", "dahiyat", "maarat",
+    "souq", "qasr",
+];
+/// Lower-case nouns right after a name that make it a place when the model called it a person or
+/// body ("Jaeber village", "Michoacan state"); after a MISC adjective ("Syrian town") they say nothing.
+const LOC_AFTER: &[&str] =
+    &["village", "town", "city", "province", "governorate", "district", "neighbourhood", "neighborhood", "countryside", "suburb", "region", "county", "municipality", "state"];
 /// Nouns right before a name that make it an organisation ("the company Wagner").
 const ORG_BEFORE: &[&str] = &["company", "group", "firm", "agency", "party", "militia", "movement", "coalition", "network"];
 
@@ -132,12 +143,32 @@ fn text_before(text: &str, pos: usize, bytes: usize) -> &str {
     &text[from..pos]
 }
 
-/// The label a mention's left context asks for, if any.
+/// The text of up to `bytes` bytes after byte `pos`, ending on a character boundary.
+fn text_after(text: &str, pos: usize, bytes: usize) -> &str {
+    let mut to = (pos + bytes).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    &text[pos..to]
+}
+
+/// The label a mention's context asks for, if any: the words before it, the shape of the name,
+/// the noun after it.
 fn cue(text: &str, m: &Mention) -> Option<&'static str> {
     let before = text_before(text, m.start, 60);
     let words: Vec<String> = split_words(before).into_iter().rev().take(3).map(|r| before[r].to_lowercase()).collect();
     let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     if LOC_BEFORE.contains(&w(0)) || (w(0) == "of" && LOC_OF.contains(&w(1))) {
+        return Some("LOC");
+    }
+    let name = &text[m.start..m.end];
+    let name_words = split_words(name);
+    if name_words.len() >= 2 && has_word(PLACE_NAME_FIRST_WORDS, &name[name_words[0].clone()]) {
+        return Some("LOC");
+    }
+    let after = text_after(text, m.end, 20);
+    let next = split_words(after).first().map(|r| &after[r.clone()]);
+    if (m.label == "PER" || m.label == "ORG") && after.starts_with(' ') && next.is_some_and(|w| LOC_AFTER.contains(&w)) {
         return Some("LOC");
     }
     if ORG_BEFORE.contains(&w(0)) {
@@ -226,11 +257,7 @@ fn surnames_are_people(text: &str, mentions: &mut [Mention]) {
 /// When "'s" follows a mention (also "X 's", as CoNLL tokens joined by spaces write it): the word
 /// after it, lower-cased ("" if none).
 fn possessed_word(text: &str, m: &Mention) -> Option<String> {
-    let mut to = (m.end + 30).min(text.len());
-    while !text.is_char_boundary(to) {
-        to -= 1;
-    }
-    let rest = ["'s", "’s"].iter().find_map(|p| text[m.end..to].trim_start().strip_prefix(p))?;
+    let rest = ["'s", "’s"].iter().find_map(|p| text_after(text, m.end, 30).trim_start().strip_prefix(p))?;
     Some(split_words(rest).first().map_or(String::new(), |r| rest[r.clone()].to_lowercase()))
 }
 
@@ -418,6 +445,26 @@ mod tests {
         let ms = vec![m(t, 0, "Tessit", "PER", 0.6), m(t, 1, "Tessit", "PER", 0.9), m(t, 2, "Tessit", "ORG", 0.7), m(t, 0, "Smith", "PER", 0.9), m(t, 0, "home", "LOC", 0.5)];
         let out = resolve_mentions(t, ms);
         assert_eq!(labels(t, &out), [("Tessit", "LOC"), ("Tessit", "LOC"), ("Tessit", "LOC"), ("Smith", "PER")].map(|(a, b)| (a.to_string(), b.to_string())));
+    }
+
+    #[test]
+    fn place_name_shapes_and_place_nouns_after_a_name_make_it_a_place() {
+        let t = "Rebels entered Kafr Naya and Tal Rifa'at, then Jaeber village. The Syrian town fell. Ras Tafari and Sheikh Hasina spoke.";
+        let ms = vec![
+            m(t, 0, "Kafr Naya", "PER", 0.96),
+            m(t, 0, "Tal Rifa'at", "ORG", 0.9),
+            m(t, 0, "Jaeber", "ORG", 0.8),
+            m(t, 0, "Syrian", "MISC", 0.99),
+            m(t, 0, "Ras Tafari", "PER", 0.9),
+            m(t, 0, "Sheikh Hasina", "PER", 0.9),
+        ];
+        let out = resolve_mentions(t, ms);
+        let want = [("Kafr Naya", "LOC"), ("Tal Rifa'at", "LOC"), ("Jaeber", "LOC"), ("Syrian", "MISC"), ("Ras Tafari", "PER"), ("Sheikh Hasina", "PER")];
+        assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
+        // A one-word name is no place by its first word alone, and a noun after it must be its own word.
+        let t = "Tal said so. Acme's village-level office.";
+        let out = resolve_mentions(t, vec![m(t, 0, "Tal", "PER", 0.9), m(t, 0, "Acme", "ORG", 0.9)]);
+        assert_eq!(labels(t, &out), [("Tal", "PER"), ("Acme", "ORG")].map(|(a, b)| (a.to_string(), b.to_string())));
     }
 
     #[test]
