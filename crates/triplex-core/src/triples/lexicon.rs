@@ -1272,6 +1272,8 @@ pub(super) const LIGHT_VERBS: &[&str] = &[
 /// the scene of the clause that governs them ("imposed sanctions on Venezuela", "aid to Jordan").
 /// Nouns for a route: a place after them is where the route leads, not a scene ("a town on the way to Kidal").
 pub(super) const PATH_NOUNS: &[&str] = &["way"];
+/// Nouns of [`NOT_SCENE_NOUNS`] for people by their origin: a place "in" or "at" them is where they are.
+pub(super) const ORIGIN_NOUNS: &[&str] = &["refugee", "refugees", "native", "natives", "national", "nationals", "immigrant", "immigrants", "migrants"];
 pub(super) const NOT_SCENE_NOUNS: &[&str] = &[
     "sanction",
     "sanctions",

@@ -131,6 +131,13 @@ pub(super) fn case_relation(case: &str, verb: &str) -> Option<PlaceRelation> {
     })
 }
 
+/// Whether noun `w`, reached from the place phrase headed by `below`, makes the place no scene:
+/// a measure, message or tie ("sanctions on Venezuela"), or people's origin ("refugees from
+/// Eritrea"); people "in" or "at" a place are there ("refugees in Lebanon demonstrated").
+fn describes_no_scene(t: &Tree, w: usize, below: usize) -> bool {
+    has(NOT_SCENE_NOUNS, &t.low[w]) && !(has(ORIGIN_NOUNS, &t.low[w]) && matches!(t.case(below).as_str(), "in" | "at" | "inside"))
+}
+
 /// Climbs from the place's head word `p` to the verb of the clause acting on it.
 fn attach(t: &Tree, p: usize) -> Option<Attachment> {
     let mut x = p;
@@ -278,9 +285,9 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 // attacking": where the doers are is where they act.
                 if relation == PlaceRelation::At
                     && matches!(t.rel[h], "nsubj" | "nsubj:pass")
-                    && t.upos[h] == "NOUN"
+                    && (t.upos[h] == "NOUN" || (t.upos[h] == "PROPN" && t.mention[h].is_some()))
                     && t.is_verb(verb)
-                    && !has(NOT_SCENE_NOUNS, hl)
+                    && !describes_no_scene(t, h, x)
                     && !has(DESCRIPTORS, hl)
                     && !has(REPORTING, &t.low[verb])
                 {
@@ -715,7 +722,7 @@ pub(super) fn rule_triples(t: &Tree, ms: &[&Mention], places: &[(usize, usize)])
         let m = ms[mi];
         for att in attach(t, ph).into_iter().chain(where_clauses(t, ph)) {
             // A place that describes a noun that is no scene ("a meeting on the crisis in Yemen").
-            if att.path.iter().skip(1).any(|&w| has(NOT_SCENE_NOUNS, &t.low[w])) {
+            if att.path.windows(2).any(|w| describes_no_scene(t, w[1], w[0])) {
                 continue;
             }
             // A phrase after a control verb's complement belongs to the complement, whatever the
