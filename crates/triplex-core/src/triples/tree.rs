@@ -1013,6 +1013,24 @@ mod tests {
     }
 
     #[test]
+    fn people_in_a_place_act_there_but_people_from_it_do_not() {
+        // "Palestinian refugees in Lebanon demonstrated": refugees are no scene by their origin only.
+        let rows = |case: &str| {
+            format!("Palestinian ADJ 2 amod\n refugees NOUN 5 nsubj\n {case} ADP 4 case\n Lebanon PROPN 2 nmod\n demonstrated VERB 0 root\n Friday PROPN 5 obl:unmarked")
+        };
+        let (text, out) = run(&rows("in"), &[("Palestinian", "MISC"), ("Lebanon", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Palestinian refugees | demonstrated | Lebanon | At"]);
+        let (_, out) = run(&rows("from"), &[("Palestinian", "MISC"), ("Lebanon", "LOC")]);
+        assert!(out.is_empty(), "{out:?}");
+        // "Rebel Serbs in Croatia captured a third of the territory": a named subject too.
+        let (text, out) = run(
+            "Rebel ADJ 2 amod\n Serbs PROPN 5 nsubj\n in ADP 4 case\n Croatia PROPN 2 nmod\n captured VERB 0 root\n a DET 7 det\n third ADJ 5 obj\n of ADP 10 case\n the DET 10 det\n territory NOUN 7 nmod",
+            &[("Serbs", "MISC"), ("Croatia", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["Serbs | captured | Croatia | At"]);
+    }
+
+    #[test]
     fn light_verb_object_and_reporter() {
         // "Malian armed forces took full control of the locality of Anefis early this morning, the military said"
         let (text, out) = run(
