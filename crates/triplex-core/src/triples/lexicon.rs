@@ -148,6 +148,16 @@ pub(super) const PART_NOUNS: &[&str] = &[
     "rest",
     "interior",
     "surroundings",
+    "sector",
+    "sectors",
+    "corridor",
+    "pocket",
+    "portion",
+    "portions",
+    "section",
+    "flank",
+    "flanks",
+    "perimeter",
 ];
 pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Nouns naming the kind of place ("the town of X", "the rebel stronghold X"): skipped.
@@ -221,6 +231,10 @@ pub(super) const DESCRIPTORS: &[&str] = &[
     "districts",
     "provinces",
     "regions",
+    "neighborhoods",
+    "neighbourhoods",
+    "areas",
+    "bastion",
 ];
 /// "take control of X": the noun that makes "of" a place preposition.
 pub(super) const LIGHT_NOUNS: &[&str] = &["control", "possession", "command", "hold", "charge"];

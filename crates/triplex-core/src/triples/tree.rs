@@ -1031,6 +1031,17 @@ mod tests {
     }
 
     #[test]
+    fn sectors_and_corridors_are_parts_of_the_place() {
+        // "Syrian jets pounded positions in the southern sector of Aleppo".
+        let (text, out) = run(
+            "Syrian ADJ 2 amod\n jets NOUN 3 nsubj\n pounded VERB 0 root\n positions NOUN 3 obj\n in ADP 8 case\n the DET 8 det\n southern ADJ 8 amod\n sector NOUN 3 obl\n of ADP 10 case\n Aleppo PROPN 8 nmod",
+            &[("Syrian", "MISC"), ("Aleppo", "LOC")],
+        );
+        assert_eq!(show_all(&text, &out), vec!["Syrian jets | pounded | Aleppo | At"]);
+        assert_eq!(out[0].qualifier.as_deref(), Some("sector of"));
+    }
+
+    #[test]
     fn light_verb_object_and_reporter() {
         // "Malian armed forces took full control of the locality of Anefis early this morning, the military said"
         let (text, out) = run(
