@@ -860,6 +860,16 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
             c = u;
         }
         let Some(mi) = found else { continue };
+        // Not a clause that names a place of its own, which no rule read ("kept at Flag Land Base
+        // in Clearwater … and then transferred to the Freewinds").
+        let own_place = t.kids_with(v, &["obl"]).any(|k| {
+            matches!(t.case(k).as_str(), "to" | "into" | "towards" | "toward" | "onto" | "from" | "in" | "at")
+                && (t.upos[k] == "PROPN" || has(PLACE_NOUNS, &t.low[k]) || has(DESCRIPTORS, &t.low[k]))
+                && t.mention[k] != Some(mi)
+        });
+        if own_place {
+            continue;
+        }
         out.push(scene_triple(t, ms, v, mi, PlaceRelation::At, 0.8));
     }
     out
@@ -1039,6 +1049,21 @@ mod tests {
         );
         assert_eq!(show_all(&text, &out), vec!["Syrian jets | pounded | Aleppo | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("sector of"));
+    }
+
+    #[test]
+    fn a_linked_clause_with_a_place_of_its_own_does_not_share_the_scene() {
+        // "She was kept at a base in Clearwater and then transferred to the Freewinds."
+        let rows = |dest: &str| {
+            format!(
+                "She PRON 3 nsubj:pass\n was AUX 3 aux:pass\n kept VERB 0 root\n at ADP 6 case\n a DET 6 det\n base NOUN 3 obl\n in ADP 8 case\n Clearwater PROPN 6 nmod\n and CCONJ 11 cc\n then ADV 11 advmod\n transferred VERB 3 conj\n to ADP 14 case\n the DET 14 det\n {dest} 11 obl"
+            )
+        };
+        let (text, out) = run(&rows("Freewinds PROPN"), &[("Clearwater", "LOC"), ("Freewinds", "MISC")]);
+        assert_eq!(show_all(&text, &out), vec!["(none) | kept | Clearwater | At"]);
+        // A destination that is no place leaves the link: "… and then transferred to the care of nuns".
+        let (text, out) = run(&rows("care NOUN"), &[("Clearwater", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["(none) | kept | Clearwater | At", "(none) | transferred | Clearwater | At"]);
     }
 
     #[test]
