@@ -164,6 +164,25 @@ pub(super) const NEAR_PARTS: &[&str] = &["vicinity", "environs", "periphery"];
 /// Verbs whose infinitive complement is asked for or refused, not done ("asking schools to pay").
 pub(super) const REQUEST_VERBS: &[&str] = &["ask", "urge", "request", "demand", "call", "plead", "invite", "encourage", "beg", "want", "refuse", "decline"];
 
+/// Nouns of a permission, whose infinitive says what it allows ("visas to enter the United States").
+pub(super) const PERMISSION_NOUNS: &[&str] = &[
+    "visa",
+    "visas",
+    "permit",
+    "permits",
+    "permission",
+    "right",
+    "rights",
+    "licence",
+    "license",
+    "licences",
+    "licenses",
+    "clearance",
+    "authorization",
+    "authorisation",
+    "approval",
+];
+
 /// Event nouns of gatherings, which a MISC name before them names ("the Hajj pilgrimage").
 pub(super) const GATHERING_NOUNS: &[&str] = &[
     "pilgrimage",

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::lexicon::*;
-use super::tree::{Tree, case_relation, scene_triple};
+use super::tree::{Tree, case_relation, only_permitted, scene_triple};
 use super::{ParsedWords, TripleDraft};
 use crate::doc::Mention;
 use crate::record::PlaceRelation;
@@ -301,7 +301,7 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
             continue;
         }
         // Verbs only (event nouns take their places by rule), of the kinds train events are made of.
-        if !t.is_verb(v) || !model.event_lemmas.contains(&lemma(&t.low[v])) {
+        if !t.is_verb(v) || !model.event_lemmas.contains(&lemma(&t.low[v])) || only_permitted(t, v) {
             continue;
         }
         let best = scored.iter().filter(|s| s.0 == v).max_by(|a, b| a.2.total_cmp(&b.2));

@@ -381,6 +381,12 @@ fn unrealised(t: &Tree, v: usize) -> bool {
     to && (matches!(t.base(v), "acl" | "advcl") || asked)
 }
 
+/// Whether verb `v` is an infinitive that only says what a permission allows ("denied visas to
+/// enter the United States", "a permit to travel to Kabul"): never an event, even for the scene model.
+pub(super) fn only_permitted(t: &Tree, v: usize) -> bool {
+    t.base(v) == "acl" && t.kids_with(v, &["mark"]).any(|k| t.low[k] == "to") && t.head[v].is_some_and(|n| has(PERMISSION_NOUNS, &t.low[n]))
+}
+
 /// The "place" of "took place" / "takes place" right after verb `v`: the event is the
 /// subject, the action "took place", and nobody acts ("The Expo took place at the Centre").
 fn took_place(t: &Tree, v: usize) -> Option<usize> {
@@ -1064,6 +1070,26 @@ mod tests {
         // A destination that is no place leaves the link: "… and then transferred to the care of nuns".
         let (text, out) = run(&rows("care NOUN"), &[("Clearwater", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["(none) | kept | Clearwater | At", "(none) | transferred | Clearwater | At"]);
+    }
+
+    #[test]
+    fn what_a_permission_allows_is_no_event() {
+        // "They were denied visas to enter the United States": no triple, nor a place the scene
+        // model could give "enter".
+        let rows = |noun: &str| {
+            format!(
+                "They PRON 3 nsubj:pass\n were AUX 3 aux:pass\n denied VERB 0 root\n {noun} NOUN 3 obj\n to PART 6 mark\n enter VERB 4 acl\n the DET 9 det\n United PROPN 9 compound\n States PROPN 6 obj"
+            )
+        };
+        let h = HandParsed::new(&rows("visas"), &[("United States", "LOC")]);
+        let p = h.parsed();
+        let (t, ms) = read(&h.text, &p, &h.mentions).unwrap();
+        assert!(rule_triples(&t, &ms, &place_heads(&t, &ms)).is_empty());
+        assert!(only_permitted(&t, 5));
+        let h = HandParsed::new(&rows("chance"), &[("United States", "LOC")]);
+        let p = h.parsed();
+        let (t, _) = read(&h.text, &p, &h.mentions).unwrap();
+        assert!(!only_permitted(&t, 5));
     }
 
     #[test]
