@@ -62,6 +62,11 @@ fn model(t: &Tree) -> &'static SceneModel {
     }
 }
 
+/// Whether `lemma` is of the kinds of verbs train events are made of (the model's event lemmas).
+pub(super) fn event_lemma(t: &Tree, lemma: &str) -> bool {
+    model(t).event_lemmas.iter().any(|l| l == lemma)
+}
+
 /// Whether word `v` can be an event: a verb that is not a report or a state, or an event noun.
 fn is_predicate(t: &Tree, v: usize) -> bool {
     if t.mention[v].is_some() {

@@ -855,6 +855,11 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
         if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || eventless(&lemma(&t.low[v])) || unrealised(t, v) || t.mention[v].is_some() {
             continue;
         }
+        // A participle only when it is of the kinds events are made of ("…, killing six", not
+        // "…, raising to 15 the number of attacks", "chanting slogans").
+        if t.low[v].ends_with("ing") && !super::scene::event_lemma(t, &lemma(&t.low[v])) {
+            continue;
+        }
         let mut c = v;
         let mut found = None;
         for _ in 0..2 {
@@ -1090,6 +1095,20 @@ mod tests {
         let p = h.parsed();
         let (t, _) = read(&h.text, &p, &h.mentions).unwrap();
         assert!(!only_permitted(&t, 5));
+    }
+
+    #[test]
+    fn a_linked_participle_shares_the_scene_only_when_it_is_an_event() {
+        // "Gunmen stormed the village of Mainok, killing 39 people" / "…, chanting slogans".
+        let rows = |verb: &str, obj: &str| {
+            format!(
+                "Gunmen NOUN 2 nsubj\n stormed VERB 0 root\n the DET 4 det\n village NOUN 2 obj\n of ADP 6 case\n Mainok PROPN 4 nmod\n , PUNCT 8 punct\n {verb} VERB 2 advcl\n {obj} NOUN 8 obj"
+            )
+        };
+        let (text, out) = run(&rows("killing", "people"), &[("Mainok", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Gunmen | stormed | Mainok | At", "Gunmen | killing | Mainok | At"]);
+        let (text, out) = run(&rows("chanting", "slogans"), &[("Mainok", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Gunmen | stormed | Mainok | At"]);
     }
 
     #[test]
