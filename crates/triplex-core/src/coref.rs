@@ -1045,7 +1045,7 @@ fn resolve_pronoun(
             // the body and "they" may be who "they" are.
             Some(j) if p == Pronoun::Plural && plural_people(&chars.slice(mentions[j].end, m.start)) => None,
             Some(_) => opening(m.sentence).filter(|&o| o == in_sentence[0] && roots.len() == 1),
-            None if in_sentence.is_empty() => previous(),
+            None if in_sentence.is_empty() => previous().or_else(|| previous_unique().filter(|_| p == Pronoun::Plural)),
             None => None,
         },
     };
@@ -1251,6 +1251,25 @@ mod tests {
         let r2 =
             resolve(t2, vec![entity(t2, "Russian troops", 0, "ORG")], vec![triple(Some(span(t2, "they", 0)), span(t2, "crossing from", 0), span(t2, "Kunduz", 0), None)], None);
         assert_eq!(r2.triples[0].actor.clone().unwrap().resolved.unwrap().text, "Russian troops");
+    }
+
+    #[test]
+    fn they_opening_a_sentence_is_the_one_body_of_the_sentence_before() {
+        // The body does not open the sentence before ("Yesterday in the north, …"), but it is the
+        // only one there.
+        let t = "Yesterday in the north of the country, the separatist groups seized Gao. They then left for Kidal.";
+        let groups = span(t, "the separatist groups", 0);
+        let phrases = [phrase(t, "the separatist groups", 0, "groups", true, false)];
+        let triples =
+            vec![triple(Some(groups.clone()), span(t, "seized", 0), span(t, "Gao", 0), None), triple(Some(span(t, "They", 0)), span(t, "left", 0), span(t, "Kidal", 0), None)];
+        let r = resolve_with(t, Vec::new(), triples, &phrases, None);
+        assert_eq!(r.triples[1].actor.clone().unwrap().resolved.unwrap().text, "the separatist groups");
+        // Two bodies there: left open.
+        let t = "Yesterday in the north of the country, the separatist groups and the army fought near Gao. They then left for Kidal.";
+        let phrases = [phrase(t, "the separatist groups", 0, "groups", true, false), phrase(t, "the army", 0, "army", false, false)];
+        let triples = vec![triple(Some(span(t, "They", 0)), span(t, "left", 0), span(t, "Kidal", 0), None)];
+        let r = resolve_with(t, Vec::new(), triples, &phrases, None);
+        assert!(r.triples[0].actor.clone().unwrap().resolved.is_none());
     }
 
     #[test]
