@@ -217,9 +217,66 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
     out
 }
 
+/// Titles and ranks, which CoNLL leaves outside a person's name ("Gen. Maj. Ahmed Salem" is
+/// "Ahmed Salem"); "King", "Prince", "Sir" and "Lord" stay, as CoNLL often keeps them.
+const PERSON_TITLES: &[&str] = &[
+    "gen",
+    "general",
+    "maj",
+    "major",
+    "col",
+    "colonel",
+    "lt",
+    "lieutenant",
+    "capt",
+    "captain",
+    "sgt",
+    "sergeant",
+    "brig",
+    "brigadier",
+    "cpl",
+    "corporal",
+    "pvt",
+    "private",
+    "adm",
+    "admiral",
+    "marshal",
+    "commander",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "president",
+    "minister",
+    "judge",
+    "governor",
+    "gov",
+    "senator",
+    "sen",
+    "rep",
+    "premier",
+    "chancellor",
+];
+
+/// A person's span without the titles it starts with; None when it is all titles ("Gen.").
+fn without_titles(text: &str, m: &Mention) -> Option<Mention> {
+    if m.label != "PER" {
+        return Some(m.clone());
+    }
+    let name = &text[m.start..m.end];
+    let words = split_words(name);
+    let titles = words.iter().take_while(|r| has_word(PERSON_TITLES, &name[(*r).clone()]) || &name[(*r).clone()] == ".").count();
+    if titles == 0 {
+        return Some(m.clone());
+    }
+    let rest = words.get(titles)?;
+    Some(Mention { start: m.start + rest.start, ..m.clone() })
+}
+
 /// Cleans the mentions of one document (sorted by start; returned sorted and non-overlapping).
 pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
     let mentions: Vec<Mention> = mentions.into_iter().filter(|m| !is_lowercase_only(&text[m.start..m.end])).collect();
+    let mentions: Vec<Mention> = mentions.iter().filter_map(|m| without_titles(text, m)).collect();
     let mut mentions = join_split_names(text, mentions);
     // One label per name: where a cue marks some mention of a name, all its mentions take the
     // label the cues vote for; names without a cue keep the model's labels.
@@ -531,6 +588,14 @@ mod tests {
         ];
         assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
         assert_eq!(out[0].score, 0.8, "the lower score of the parts");
+    }
+
+    #[test]
+    fn titles_are_left_outside_a_person_s_name() {
+        let t = "Gen. Maj. Ahmed Salem met Mr Smith, Gen. and King Hussein.";
+        let ms = vec![m(t, 0, "Gen. Maj. Ahmed Salem", "PER", 0.9), m(t, 0, "Mr Smith", "PER", 0.9), m(t, 1, "Gen.", "PER", 0.6), m(t, 0, "King Hussein", "PER", 0.9)];
+        let out = resolve_mentions(t, ms);
+        assert_eq!(labels(t, &out), [("Ahmed Salem", "PER"), ("Smith", "PER"), ("King Hussein", "PER")].map(|(a, b)| (a.to_string(), b.to_string())));
     }
 
     #[test]
