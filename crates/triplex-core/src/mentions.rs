@@ -50,6 +50,36 @@ const PLACE_NAME_FIRST_WORDS: &[&str] = &[
 /// body ("Jaeber village", "Michoacan state"); after a MISC adjective ("Syrian town") they say nothing.
 const LOC_AFTER: &[&str] =
     &["village", "town", "city", "province", "governorate", "district", "neighbourhood", "neighborhood", "countryside", "suburb", "region", "county", "municipality", "state"];
+/// News agencies, which CoNLL tags ORG wherever they stand (a dateline's "(Xinhua)", "told
+/// Reuters"); "AP" only inside brackets ("(AP)"), as it is also Andhra Pradesh.
+const NEWS_AGENCIES: &[&str] = &[
+    "AFP",
+    "Reuters",
+    "UPI",
+    "Xinhua",
+    "DPA",
+    "ANSA",
+    "TASS",
+    "ITAR-TASS",
+    "IRNA",
+    "SANA",
+    "KCNA",
+    "Yonhap",
+    "Kyodo",
+    "EFE",
+    "Bernama",
+    "PTI",
+    "IANS",
+    "MENA",
+    "WAFA",
+    "Interfax",
+    "Tanjug",
+    "BTA",
+    "PAP",
+    "ANP",
+    "Belga",
+    "Notimex",
+];
 /// Nouns right before a name that make it an organisation ("the company Wagner").
 const ORG_BEFORE: &[&str] = &["company", "group", "firm", "agency", "party", "militia", "movement", "coalition", "network"];
 
@@ -171,7 +201,7 @@ fn cue(text: &str, m: &Mention) -> Option<&'static str> {
     if (m.label == "PER" || m.label == "ORG") && after.starts_with(' ') && next.is_some_and(|w| LOC_AFTER.contains(&w)) {
         return Some("LOC");
     }
-    if ORG_BEFORE.contains(&w(0)) {
+    if ORG_BEFORE.contains(&w(0)) || NEWS_AGENCIES.contains(&name) || (name == "AP" && before.ends_with('(')) {
         return Some("ORG");
     }
     None
@@ -596,6 +626,16 @@ mod tests {
         let ms = vec![m(t, 0, "Gen. Maj. Ahmed Salem", "PER", 0.9), m(t, 0, "Mr Smith", "PER", 0.9), m(t, 1, "Gen.", "PER", 0.6), m(t, 0, "King Hussein", "PER", 0.9)];
         let out = resolve_mentions(t, ms);
         assert_eq!(labels(t, &out), [("Ahmed Salem", "PER"), ("Smith", "PER"), ("King Hussein", "PER")].map(|(a, b)| (a.to_string(), b.to_string())));
+    }
+
+    #[test]
+    fn news_agencies_are_bodies() {
+        let t = "BEIJING (AP) -- Troops left, the source told Xinhua. AP Singh won in AP.";
+        let ms = vec![m(t, 0, "AP", "LOC", 0.6), m(t, 0, "Xinhua", "LOC", 0.7), m(t, 0, "AP Singh", "PER", 0.9), m(t, 2, "AP", "LOC", 0.9)];
+        let out = resolve_mentions(t, ms);
+        let want = [("AP", "ORG"), ("Xinhua", "ORG"), ("AP Singh", "PER"), ("AP", "ORG")];
+        // The bracketed "(AP)" makes every "AP" of the document the agency, as one label per name does.
+        assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
     }
 
     #[test]
