@@ -43,8 +43,8 @@ const LOC_OF: &[&str] = &[
 /// al-Zawiya", "Wadi Barada", "Beit Hanoun"): a name of two words or more that starts with one is
 /// a place. Words that also begin names of people ("Sheikh Hasina", "Ras Tafari", "Khan") are left out.
 const PLACE_NAME_FIRST_WORDS: &[&str] = &[
-    "tal", "tall", "tell", "tel", "kafr", "kfar", "deir", "dayr", "jabal", "jebel", "wadi", "ain", "ein", "beit", "bayt", "khirbet", "khirbat", "jisr", "dahiyat", "maarat",
-    "souq", "qasr",
+    "tal", "tall", "tell", "tel", "kafr", "kfar", "deir", "dayr", "jabal", "jebel", "wadi", "oued", "ain", "ein", "beit", "bayt", "khirbet", "khirbat", "jisr", "dahiyat",
+    "maarat", "souq", "qasr",
 ];
 /// Lower-case nouns right after a name that make it a place when the model called it a person or
 /// body ("Jaeber village", "Michoacan state"); after a MISC adjective ("Syrian town") they say nothing.
@@ -225,7 +225,9 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
             // also have "the" between ("Group of the Republican Guard").
             let marks = |g: &str| g.chars().all(|c| matches!(c, ' ' | '-' | '‘' | '’' | '\'' | 'ʿ' | 'ʾ'));
             let adjacent = m.start >= prev.end && (marks(gap) || (matches!(last.as_str(), "of" | "and") && gap == " the "));
-            let article = matches!(last.as_str(), "al" | "el" | "ad" | "as" | "ash" | "ar" | "an" | "at" | "az" | "ed" | "es" | "ez");
+            // An Arabic article, or a place name's first word alone ("Oued" + "Aissi").
+            let article = matches!(last.as_str(), "al" | "el" | "ad" | "as" | "ash" | "ar" | "an" | "at" | "az" | "ed" | "es" | "ez")
+                || (words.len() == 1 && has_word(PLACE_NAME_FIRST_WORDS, &last));
             let of = last == "of" || name.to_lowercase().ends_with(" of the");
             let one_word = split_words(&text[m.start..m.end]).len() == 1;
             let and = last == "and" && words.len() >= 3;
@@ -597,7 +599,7 @@ mod tests {
 
     #[test]
     fn names_the_model_split_are_joined_and_a_trailing_and_is_dropped() {
-        let t = "The 4th Regiment of the Republican Guard took Tal Al-‘Eiss from the Islamic State of Iraq and Al-Sham. Syrian Armed Forces and Hezbollah followed.";
+        let t = "The 4th Regiment of the Republican Guard took Tal Al-‘Eiss from the Islamic State of Iraq and Al-Sham. Syrian Armed Forces and Hezbollah followed to Oued Aissi.";
         let ms = vec![
             m(t, 0, "Regiment of the", "ORG", 0.9),
             m(t, 0, "Republican Guard", "ORG", 0.8),
@@ -607,6 +609,8 @@ mod tests {
             m(t, 0, "Al-Sham", "ORG", 0.9),
             m(t, 0, "Syrian Armed Forces and", "ORG", 0.9),
             m(t, 0, "Hezbollah", "ORG", 0.99),
+            m(t, 0, "Oued", "LOC", 0.7),
+            m(t, 0, "Aissi", "PER", 0.6),
         ];
         let out = resolve_mentions(t, ms);
         let want = [
@@ -615,6 +619,7 @@ mod tests {
             ("Islamic State of Iraq and Al-Sham", "ORG"),
             ("Syrian Armed Forces", "ORG"),
             ("Hezbollah", "ORG"),
+            ("Oued Aissi", "LOC"),
         ];
         assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
         assert_eq!(out[0].score, 0.8, "the lower score of the parts");
