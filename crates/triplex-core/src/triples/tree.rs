@@ -623,7 +623,7 @@ pub(super) fn read<'a>(text: &'a str, p: &ParsedWords<'a>, mentions: &'a [Mentio
         }
     }
     let mention = p.words.iter().map(|w| ms.iter().position(|m| m.start <= w.start && w.end <= m.end)).collect();
-    let t = Tree {
+    let mut t = Tree {
         text,
         words: p.words,
         low: p.words.iter().map(|w| text[w.clone()].to_lowercase().replace('’', "'")).collect(),
@@ -634,6 +634,18 @@ pub(super) fn read<'a>(text: &'a str, p: &ParsedWords<'a>, mentions: &'a [Mentio
         mention,
         rows: &p.parse.rows,
     };
+    // "were wounded" read as a copula and an adjective that has a passive subject: the
+    // parse's own passive subject makes it the passive verb it is.
+    for i in 0..n {
+        if t.upos[i] == "ADJ" && t.low[i].ends_with("ed") && t.kid(i, &["nsubj:pass"]).is_some() {
+            t.upos[i] = "VERB";
+            for k in t.kids[i].clone() {
+                if t.rel[k] == "cop" && has(BE, &t.low[k]) {
+                    t.rel[k] = "aux:pass";
+                }
+            }
+        }
+    }
     Some((t, ms))
 }
 
@@ -1109,6 +1121,14 @@ mod tests {
         assert_eq!(show_all(&text, &out), vec!["Gunmen | stormed | Mainok | At", "Gunmen | killing | Mainok | At"]);
         let (text, out) = run(&rows("chanting", "slogans"), &[("Mainok", "LOC")]);
         assert_eq!(show_all(&text, &out), vec!["Gunmen | stormed | Mainok | At"]);
+    }
+
+    #[test]
+    fn a_passive_read_as_copula_and_adjective_is_a_passive() {
+        // "Three soldiers were wounded in Kandahar", "wounded" tagged ADJ with "were" as its copula.
+        let (text, out) =
+            run("Three NUM 2 nummod\n soldiers NOUN 4 nsubj:pass\n were AUX 4 cop\n wounded ADJ 0 root\n in ADP 6 case\n Kandahar PROPN 4 obl", &[("Kandahar", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["(none) | wounded | Kandahar | At"]);
     }
 
     #[test]
