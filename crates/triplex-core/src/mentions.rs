@@ -225,8 +225,13 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
             // also have "the" between ("Group of the Republican Guard").
             let marks = |g: &str| g.chars().all(|c| matches!(c, ' ' | '-' | '‘' | '’' | '\'' | 'ʿ' | 'ʾ'));
             let adjacent = m.start >= prev.end && (marks(gap) || (matches!(last.as_str(), "of" | "and") && gap == " the "));
-            // An Arabic article, or a place name's first word alone ("Oued" + "Aissi").
-            let article = matches!(last.as_str(), "al" | "el" | "ad" | "as" | "ash" | "ar" | "an" | "at" | "az" | "ed" | "es" | "ez")
+            // An Arabic article ("al", "el"; the assimilated ones, which are also English words,
+            // only hyphenated: "Tall ad-" + "Dirrah", never "An" + "Ivorian"), or a place name's
+            // first word alone ("Oued" + "Aissi").
+            let article = matches!(last.as_str(), "al" | "el")
+                || (matches!(last.as_str(), "ad" | "as" | "ash" | "ar" | "an" | "at" | "az" | "ed" | "es" | "ez")
+                    && (name.ends_with('-') || gap.starts_with('-'))
+                    && words.len() >= 2)
                 || (words.len() == 1 && has_word(PLACE_NAME_FIRST_WORDS, &last));
             let of = last == "of" || name.to_lowercase().ends_with(" of the");
             let one_word = split_words(&text[m.start..m.end]).len() == 1;
@@ -250,12 +255,12 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
 }
 
 /// Titles and ranks, which CoNLL leaves outside a person's name ("Gen. Maj. Ahmed Salem" is
-/// "Ahmed Salem"); "King", "Prince", "Sir" and "Lord" stay, as CoNLL often keeps them.
+/// "Ahmed Salem"); "King", "Prince", "Sir" and "Lord" stay, as CoNLL often keeps them, and words
+/// that are also surnames ("Major", "Judge", "Marshal", "Private") are no titles here.
 const PERSON_TITLES: &[&str] = &[
     "gen",
     "general",
     "maj",
-    "major",
     "col",
     "colonel",
     "lt",
@@ -269,10 +274,8 @@ const PERSON_TITLES: &[&str] = &[
     "cpl",
     "corporal",
     "pvt",
-    "private",
     "adm",
     "admiral",
-    "marshal",
     "commander",
     "dr",
     "mr",
@@ -280,7 +283,6 @@ const PERSON_TITLES: &[&str] = &[
     "ms",
     "president",
     "minister",
-    "judge",
     "governor",
     "gov",
     "senator",
@@ -290,7 +292,10 @@ const PERSON_TITLES: &[&str] = &[
     "chancellor",
 ];
 
-/// A person's span without the titles it starts with; None when it is all titles ("Gen.").
+/// Titles written short, which never name a person alone.
+const TITLE_ABBREVIATIONS: &[&str] = &["gen", "maj", "col", "lt", "capt", "sgt", "brig", "cpl", "pvt", "adm", "dr", "mr", "mrs", "ms", "gov", "sen", "rep"];
+
+/// A person's span without the titles it starts with; None when it is only abbreviated titles ("Gen.").
 fn without_titles(text: &str, m: &Mention) -> Option<Mention> {
     if m.label != "PER" {
         return Some(m.clone());
@@ -301,8 +306,11 @@ fn without_titles(text: &str, m: &Mention) -> Option<Mention> {
     if titles == 0 {
         return Some(m.clone());
     }
-    let rest = words.get(titles)?;
-    Some(Mention { start: m.start + rest.start, ..m.clone() })
+    match words.get(titles) {
+        Some(rest) => Some(Mention { start: m.start + rest.start, ..m.clone() }),
+        // Abbreviations alone ("Gen.") name nobody; a full word may be the person ("President").
+        None => words.iter().any(|r| !has_word(TITLE_ABBREVIATIONS, &name[r.clone()]) && &name[r.clone()] != ".").then(|| m.clone()),
+    }
 }
 
 /// Cleans the mentions of one document (sorted by start; returned sorted and non-overlapping).
