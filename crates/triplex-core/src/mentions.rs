@@ -233,10 +233,11 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
                     && (name.ends_with('-') || gap.starts_with('-'))
                     && words.len() >= 2)
                 || (words.len() == 1 && has_word(PLACE_NAME_FIRST_WORDS, &last));
-            let of = last == "of" || name.to_lowercase().ends_with(" of the");
+            let lower = name.to_lowercase();
+            let of = last == "of" || lower.ends_with(" of the");
             let one_word = split_words(&text[m.start..m.end]).len() == 1;
             let and = last == "and" && words.len() >= 3;
-            if adjacent && (of || (article && gap != " the ") || (and && one_word && name.to_lowercase().contains(" of "))) {
+            if adjacent && (of || (article && gap != " the ") || (and && one_word && lower.contains(" of "))) {
                 if m.end - m.start > prev.end - prev.start {
                     prev.label = m.label.clone();
                 }
@@ -296,27 +297,26 @@ const PERSON_TITLES: &[&str] = &[
 const TITLE_ABBREVIATIONS: &[&str] = &["gen", "maj", "col", "lt", "capt", "sgt", "brig", "cpl", "pvt", "adm", "dr", "mr", "mrs", "ms", "gov", "sen", "rep"];
 
 /// A person's span without the titles it starts with; None when it is only abbreviated titles ("Gen.").
-fn without_titles(text: &str, m: &Mention) -> Option<Mention> {
+fn without_titles(text: &str, m: Mention) -> Option<Mention> {
     if m.label != "PER" {
-        return Some(m.clone());
+        return Some(m);
     }
     let name = &text[m.start..m.end];
     let words = split_words(name);
     let titles = words.iter().take_while(|r| has_word(PERSON_TITLES, &name[(*r).clone()]) || &name[(*r).clone()] == ".").count();
     if titles == 0 {
-        return Some(m.clone());
+        return Some(m);
     }
     match words.get(titles) {
-        Some(rest) => Some(Mention { start: m.start + rest.start, ..m.clone() }),
+        Some(rest) => Some(Mention { start: m.start + rest.start, ..m }),
         // Abbreviations alone ("Gen.") name nobody; a full word may be the person ("President").
-        None => words.iter().any(|r| !has_word(TITLE_ABBREVIATIONS, &name[r.clone()]) && &name[r.clone()] != ".").then(|| m.clone()),
+        None => words.iter().any(|r| !has_word(TITLE_ABBREVIATIONS, &name[r.clone()]) && &name[r.clone()] != ".").then_some(m),
     }
 }
 
 /// Cleans the mentions of one document (sorted by start; returned sorted and non-overlapping).
 pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
-    let mentions: Vec<Mention> = mentions.into_iter().filter(|m| !is_lowercase_only(&text[m.start..m.end])).collect();
-    let mentions: Vec<Mention> = mentions.iter().filter_map(|m| without_titles(text, m)).collect();
+    let mentions: Vec<Mention> = mentions.into_iter().filter(|m| !is_lowercase_only(&text[m.start..m.end])).filter_map(|m| without_titles(text, m)).collect();
     let mut mentions = join_split_names(text, mentions);
     // One label per name: where a cue marks some mention of a name, all its mentions take the
     // label the cues vote for; names without a cue keep the model's labels.
@@ -521,6 +521,11 @@ mod tests {
         ms.iter().map(|m| (text[m.start..m.end].to_string(), m.label.clone())).collect()
     }
 
+    /// Expected (name, label) pairs, owned as `labels` gives them.
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
     #[test]
     fn conll_documents_are_resolved_one_at_a_time() {
         let sent = |toks: &[&str], doc: usize| ConllSentence { tokens: toks.iter().map(|t| t.to_string()).collect(), tags: vec![], lines: vec![], doc };
@@ -548,7 +553,7 @@ mod tests {
         let out = labels(text, &resolve_mentions(text, ms));
         // Before the full name it stays as the model said; a longer name is another entity.
         let expected = [("Rathbun", "ORG"), ("Mike Rathbun", "PER"), ("Rathbun", "PER"), ("Rathbun Ltd", "ORG")];
-        assert_eq!(out, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(out, owned(&expected));
     }
 
     #[test]
@@ -564,7 +569,7 @@ mod tests {
         let out = labels(text, &resolve_mentions(text, ms));
         // 1.7 against 0.6: all ORG; 0.7 against 0.6 is no majority, each keeps its label.
         let expected = [("Scientology", "ORG"), ("Scientology", "ORG"), ("Scientology", "ORG"), ("Kobane", "LOC"), ("Kobane", "MISC")];
-        assert_eq!(out, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(out, owned(&expected));
     }
 
     #[test]
@@ -582,7 +587,7 @@ mod tests {
         let t = "Troops reached the town of Tessit. \"Tessit is calm,\" he said. Tessit was quiet. Smith went home.";
         let ms = vec![m(t, 0, "Tessit", "PER", 0.6), m(t, 1, "Tessit", "PER", 0.9), m(t, 2, "Tessit", "ORG", 0.7), m(t, 0, "Smith", "PER", 0.9), m(t, 0, "home", "LOC", 0.5)];
         let out = resolve_mentions(t, ms);
-        assert_eq!(labels(t, &out), [("Tessit", "LOC"), ("Tessit", "LOC"), ("Tessit", "LOC"), ("Smith", "PER")].map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&[("Tessit", "LOC"), ("Tessit", "LOC"), ("Tessit", "LOC"), ("Smith", "PER")]));
     }
 
     #[test]
@@ -598,11 +603,11 @@ mod tests {
         ];
         let out = resolve_mentions(t, ms);
         let want = [("Kafr Naya", "LOC"), ("Tal Rifa'at", "LOC"), ("Jaeber", "LOC"), ("Syrian", "MISC"), ("Ras Tafari", "PER"), ("Sheikh Hasina", "PER")];
-        assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&want));
         // A one-word name is no place by its first word alone, and a noun after it must be its own word.
         let t = "Tal said so. Acme's village-level office.";
         let out = resolve_mentions(t, vec![m(t, 0, "Tal", "PER", 0.9), m(t, 0, "Acme", "ORG", 0.9)]);
-        assert_eq!(labels(t, &out), [("Tal", "PER"), ("Acme", "ORG")].map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&[("Tal", "PER"), ("Acme", "ORG")]));
     }
 
     #[test]
@@ -629,7 +634,7 @@ mod tests {
             ("Hezbollah", "ORG"),
             ("Oued Aissi", "LOC"),
         ];
-        assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&want));
         assert_eq!(out[0].score, 0.8, "the lower score of the parts");
     }
 
@@ -638,7 +643,7 @@ mod tests {
         let t = "Gen. Maj. Ahmed Salem met Mr Smith, Gen. and King Hussein.";
         let ms = vec![m(t, 0, "Gen. Maj. Ahmed Salem", "PER", 0.9), m(t, 0, "Mr Smith", "PER", 0.9), m(t, 1, "Gen.", "PER", 0.6), m(t, 0, "King Hussein", "PER", 0.9)];
         let out = resolve_mentions(t, ms);
-        assert_eq!(labels(t, &out), [("Ahmed Salem", "PER"), ("Smith", "PER"), ("King Hussein", "PER")].map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&[("Ahmed Salem", "PER"), ("Smith", "PER"), ("King Hussein", "PER")]));
     }
 
     #[test]
@@ -648,7 +653,7 @@ mod tests {
         let out = resolve_mentions(t, ms);
         let want = [("AP", "ORG"), ("Xinhua", "ORG"), ("AP Singh", "PER"), ("AP", "ORG")];
         // The bracketed "(AP)" makes every "AP" of the document the agency, as one label per name does.
-        assert_eq!(labels(t, &out), want.map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&want));
     }
 
     #[test]
@@ -658,12 +663,12 @@ mod tests {
         let t = "Reporters from AFP met the company Wagner. Wagner denied it (AFP)";
         let ms = vec![m(t, 0, "AFP", "ORG", 0.99), m(t, 0, "Wagner", "PER", 0.9), m(t, 1, "Wagner", "PER", 0.9)];
         let out = resolve_mentions(t, ms);
-        assert_eq!(labels(t, &out), [("AFP", "ORG"), ("Wagner", "ORG"), ("Wagner", "ORG")].map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&[("AFP", "ORG"), ("Wagner", "ORG"), ("Wagner", "ORG")]));
         assert_eq!((out[0].score, out[1].score), (0.99, RELABELLED_SCORE));
         // No cue: each mention keeps what the model said, even when they differ.
         let t = "Jordan won. Jordan lost.";
         let out = resolve_mentions(t, vec![m(t, 0, "Jordan", "PER", 0.6), m(t, 1, "Jordan", "LOC", 0.9)]);
-        assert_eq!(labels(t, &out), [("Jordan", "PER"), ("Jordan", "LOC")].map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(labels(t, &out), owned(&[("Jordan", "PER"), ("Jordan", "LOC")]));
     }
 
     #[test]

@@ -38,6 +38,10 @@ impl SceneModel {
         let z = self.bias + features.iter().filter_map(|f| self.weights.get(f)).sum::<f32>() + self.dense.iter().zip(dense).map(|(w, x)| w * x).sum::<f32>();
         1.0 / (1.0 + (-z).exp())
     }
+
+    fn is_event_lemma(&self, lemma: &str) -> bool {
+        self.event_lemmas.iter().any(|l| l == lemma)
+    }
 }
 
 /// The dense features of the pair (predicate `v`, place head `ph`): the two words' model rows and
@@ -64,7 +68,7 @@ fn model(t: &Tree) -> &'static SceneModel {
 
 /// Whether `lemma` is of the kinds of verbs train events are made of (the model's event lemmas).
 pub(super) fn event_lemma(t: &Tree, lemma: &str) -> bool {
-    model(t).event_lemmas.iter().any(|l| l == lemma)
+    model(t).is_event_lemma(lemma)
 }
 
 /// Whether word `v` can be an event: a verb that is not a report or a state, or an event noun.
@@ -306,7 +310,7 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
             continue;
         }
         // Verbs only (event nouns take their places by rule), of the kinds train events are made of.
-        if !t.is_verb(v) || !model.event_lemmas.contains(&lemma(&t.low[v])) || only_permitted(t, v) {
+        if !t.is_verb(v) || !model.is_event_lemma(&lemma(&t.low[v])) || only_permitted(t, v) {
             continue;
         }
         let best = scored.iter().filter(|s| s.0 == v).max_by(|a, b| a.2.total_cmp(&b.2));

@@ -864,12 +864,13 @@ fn linked_events(t: &Tree, ms: &[&Mention], placed: &[(usize, usize)]) -> Vec<Tr
     let has_place = |v: usize| placed.iter().find(|(p, _)| *p == v).map(|&(_, mi)| mi);
     let mut out = Vec::new();
     for v in 0..t.low.len() {
-        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || eventless(&lemma(&t.low[v])) || unrealised(t, v) || t.mention[v].is_some() {
+        if !t.is_verb(v) || has_place(v).is_some() || has(REPORTING, &t.low[v]) || unrealised(t, v) || t.mention[v].is_some() {
             continue;
         }
+        let lem = lemma(&t.low[v]);
         // A participle only when it is of the kinds events are made of ("…, killing six", not
         // "…, raising to 15 the number of attacks", "chanting slogans").
-        if t.low[v].ends_with("ing") && !super::scene::event_lemma(t, &lemma(&t.low[v])) {
+        if eventless(&lem) || (t.low[v].ends_with("ing") && !super::scene::event_lemma(t, &lem)) {
             continue;
         }
         let mut c = v;
