@@ -236,6 +236,10 @@ struct NerTrainArgs {
     /// Name and version written into the model's config.
     #[arg(long, default_value = "triplex-ner")]
     model_name: String,
+    /// Keep the embeddings and this many first encoder layers as in --base (with the base's syntax
+    /// heads, when they read no further): entities change, parses do not.
+    #[arg(long, default_value_t = 0)]
+    freeze_layers: usize,
     #[arg(short, long)]
     quiet: bool,
 }
@@ -539,6 +543,7 @@ fn train(a: NerTrainArgs) -> Result<ExitCode> {
         checkpoint_every: a.checkpoint_every,
         resume: a.resume,
         model_name: a.model_name,
+        freeze_layers: a.freeze_layers,
     };
     let summary = train_ner(&opts, &config::TrainBar::new(a.quiet))?;
     println!("{}", serde_json::to_string_pretty(&summary)?);

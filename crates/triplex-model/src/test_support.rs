@@ -134,6 +134,7 @@ pub fn tiny_ner_options(data: &Path, base: &Path, out: &Path, epochs: usize) -> 
         checkpoint_every: 0,
         resume: false,
         model_name: "tiny".into(),
+        freeze_layers: 0,
     }
 }
 

@@ -31,6 +31,9 @@ pub struct BertTagger {
     device: Device,
     /// Inference-only kernels over packed (unpadded) batches; built by [`BertTagger::load_dir`].
     fast: Option<fast::FastBert>,
+    /// Training: the embeddings and this many first layers run without dropout and pass no
+    /// gradient back (fine-tuning with them frozen leaves a syntax branch reading them unchanged).
+    pub(crate) frozen_layers: usize,
 }
 
 impl BertTagger {
@@ -83,6 +86,7 @@ impl BertTagger {
             name,
             config,
             fast: None,
+            frozen_layers: 0,
         })
     }
 
@@ -192,14 +196,23 @@ impl BertTagger {
         let positions = Tensor::arange(0u32, t as u32, &self.device)?.repeat(b)?;
         let mut x =
             self.word_embeddings.embedding(&flat_ids)?.add(&self.position_embeddings.embedding(&positions)?)?.add(&self.token_type_embeddings.embedding(&types.flatten_all()?)?)?;
-        x = self.embed_norm.forward(&x, train)?;
-        if let Some(d) = dropout.as_deref_mut() {
+        let frozen = if train { self.frozen_layers.min(self.layers.len()) } else { 0 };
+        x = self.embed_norm.forward(&x, train && frozen == 0)?;
+        if let (Some(d), 0) = (dropout.as_deref_mut(), frozen) {
             x = d.apply(&x)?;
         }
         // Additive mask: 0 for pieces, -10000 for padding, shaped [b, 1, 1, t].
         let bias = attention_bias(mask)?;
-        for layer in &self.layers {
-            x = layer.forward(&x, &bias, (b, t), heads, dropout.as_deref_mut())?;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if i < frozen {
+                // No gradient flows here: the fused inference ops, without dropout.
+                x = layer.forward(&x, &bias, (b, t), heads, None)?;
+                if i + 1 == frozen {
+                    x = x.detach();
+                }
+            } else {
+                x = layer.forward(&x, &bias, (b, t), heads, dropout.as_deref_mut())?;
+            }
         }
         if let Some(d) = dropout {
             x = d.apply(&x)?;

@@ -46,6 +46,10 @@ pub struct TrainOptions {
     pub checkpoint_every: usize,
     pub resume: bool,
     pub model_name: String,
+    /// Embeddings and this many first encoder layers are kept as in `base`; when they cover the
+    /// layers a syntax branch reads, the base's syntax heads are kept too.
+    #[serde(default)]
+    pub freeze_layers: usize,
 }
 
 /// One training example: pieces with [CLS]/[SEP], shape types, and a label per piece (-1: none).
@@ -99,7 +103,7 @@ pub struct Trainable {
 }
 
 /// Builds a token classifier on `base` (a BERT model directory: a bare encoder or a triplex model).
-pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str) -> Result<Trainable> {
+pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str, freeze_layers: usize) -> Result<Trainable> {
     let mut config = BertConfig::from_file(&base.join("config.json"))?;
     let base_weights =
         candle_core::safetensors::load(base.join("model.safetensors"), &Device::Cpu).with_context(|| format!("cannot read {}", base.join("model.safetensors").display()))?;
@@ -110,10 +114,14 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str) -> Result<T
     config.type_vocab_size = NUM_SHAPES;
     config.triplex_word_shapes = true;
     config.triplex_model_name = Some(model_name.to_string());
+    if freeze_layers > config.num_hidden_layers {
+        bail!("cannot freeze {freeze_layers} layers: the base model has {}", config.num_hidden_layers);
+    }
     // Fine-tuning moves the shared layers under any syntax heads: they are left out (add them
-    // again with `triplex train syntax`).
-    if config.triplex_syntax.take().is_some() {
-        eprintln!("note: the base model's syntax heads are not kept; run `triplex train syntax` on the result");
+    // again with `triplex train syntax`), unless those layers are frozen.
+    if config.triplex_syntax.as_ref().is_some_and(|sc| sc.shared_layers > freeze_layers) {
+        config.triplex_syntax = None;
+        eprintln!("note: the base model's syntax heads are not kept; run `triplex train syntax` on the result (or freeze the layers they read)");
     }
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
@@ -141,6 +149,8 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str) -> Result<T
         var.set(&value)?;
     }
     drop(data);
+    let mut model = model;
+    model.frozen_layers = freeze_layers;
     Ok(Trainable { varmap, model, config })
 }
 
@@ -239,7 +249,7 @@ pub fn train_ner(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainSu
     if train.is_empty() {
         bail!("no training sentences in {:?}", opts.train);
     }
-    let t = trainable_from_base(&opts.base, opts.seed, &opts.model_name)?;
+    let t = trainable_from_base(&opts.base, opts.seed, &opts.model_name, opts.freeze_layers)?;
     let mut opt = AdamW::new(&t.varmap, opts.weight_decay)?;
     let schedule = Schedule {
         epochs: opts.epochs,
@@ -277,7 +287,7 @@ mod tests {
     fn every_weight_gets_a_gradient() {
         let dir = tempfile::tempdir().unwrap();
         tiny_base(dir.path());
-        let t = trainable_from_base(dir.path(), 1, "t").unwrap();
+        let t = trainable_from_base(dir.path(), 1, "t", 0).unwrap();
         let ex = tiny_examples(dir.path());
         let batch: Vec<&Example> = ex.iter().take(4).collect();
         let mut rng = StdRng::seed_from_u64(3);
@@ -291,7 +301,7 @@ mod tests {
     fn training_and_inference_paths_agree() {
         let dir = tempfile::tempdir().unwrap();
         tiny_base(dir.path());
-        let t = trainable_from_base(dir.path(), 1, "t").unwrap();
+        let t = trainable_from_base(dir.path(), 1, "t", 0).unwrap();
         let ex = tiny_examples(dir.path());
         let seqs: Vec<PieceSeq> = ex.iter().take(3).map(|e| e.seq.clone()).collect();
         let (ids, types, mask, _) = t.model.pad_batch(&seqs).unwrap();

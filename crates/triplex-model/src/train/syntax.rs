@@ -388,7 +388,7 @@ mod tests {
     use crate::model::TokenTagger;
     use crate::test_support::{assert_every_var_has_a_gradient, tiny_ner, tiny_ner_options, tiny_syntax_options};
     use crate::train::Silent;
-    use crate::train::ner::train_ner;
+    use crate::train::ner::{TrainOptions, train_ner};
     use crate::treebank::parse_treebank;
 
     #[test]
@@ -462,5 +462,24 @@ mod tests {
         let tuned = dir.path().join("tuned");
         train_ner(&tiny_ner_options(&dir.path().join("ner.conll"), &opts.out, &tuned, 1), &Silent).unwrap();
         assert!(BertTagger::load_dir(&tuned).unwrap().syntax_labels().is_none());
+        // With the layers the heads read frozen, they are kept: the parse is the same, entities are not.
+        let frozen = dir.path().join("frozen");
+        let shared = with.config().triplex_syntax.as_ref().unwrap().shared_layers;
+        let tune = TrainOptions { freeze_layers: shared, ..tiny_ner_options(&dir.path().join("ner.conll"), &opts.out, &frozen, 1) };
+        train_ner(&tune, &Silent).unwrap();
+        let refit = BertTagger::load_dir(&frozen).unwrap();
+        assert_eq!(refit.syntax_labels(), with.syntax_labels());
+        assert_eq!(parse_treebank(&refit, &pieces, &gold, 8).unwrap(), pred);
+        let c = refit.analyse_batch(std::slice::from_ref(&seq), std::slice::from_ref(&starts)).unwrap();
+        assert_eq!(c[0].syntax, a[0].syntax);
+        assert_ne!(c[0].logp, a[0].logp);
+        let stored = |dir: &Path| candle_core::safetensors::load(dir.join("model.safetensors"), &candle_core::Device::Cpu).unwrap();
+        let (before, after) = (stored(&opts.out), stored(&frozen));
+        for (name, t) in &before {
+            let same = after[name].to_dtype(DType::F32).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+                == t.to_dtype(DType::F32).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let kept = name.contains("embeddings") || name.starts_with("syntax") || (0..shared).any(|l| name.contains(&format!("layer.{l}.")));
+            assert_eq!(same, kept, "{name}");
+        }
     }
 }
