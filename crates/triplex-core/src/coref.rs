@@ -143,8 +143,12 @@ fn is_acronym(text: &str) -> bool {
 
 /// A name's comparison key: lower case, no leading article, no possessive.
 fn name_key(text: &str) -> String {
-    let words = lower_words(text);
-    let words = if words.len() > 1 && words[0] == "the" { &words[1..] } else { &words[..] };
+    key_of(&lower_words(text))
+}
+
+/// [`name_key`] of words already split and lower-cased.
+fn key_of(words: &[String]) -> String {
+    let words = if words.len() > 1 && words[0] == "the" { &words[1..] } else { words };
     words.join(" ").trim_end_matches("'s").trim_end_matches(',').replace('.', "")
 }
 
@@ -509,6 +513,18 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
         }
         if words.len() > 1 && m.label.as_deref() == Some("ORG") {
             org_heads.entry(name_head(&m.text)).or_default().push(i);
+            // An earlier name and a kind of body after it ("Scientology organization", "M5S party"),
+            // or an earlier name cut before its "of" ("Supreme Court" after "Supreme Court of Cassation").
+            let stem = if listed(ORG_HEADS, &words[words.len() - 1]) { Some(words[..words.len() - 1].join(" ")) } else { None };
+            let named = |o: &Mention| {
+                let key = name_key(&o.text);
+                stem.as_deref() == Some(key.as_str()) || (o.label.as_deref() == Some("ORG") && key.strip_prefix(&key_of(&words)).is_some_and(|rest| rest.starts_with(" of ")))
+            };
+            let found: Vec<usize> = (0..i).filter(|&j| mentions_is_name(mentions, j) && named(&mentions[j])).collect();
+            let roots: std::collections::HashSet<usize> = found.iter().map(|&j| clusters.find(j)).collect();
+            if roots.len() == 1 {
+                clusters.union(i, found[0]);
+            }
         }
         // "<Nationality> [armed] <force>": one actor per nationality and force class.
         if words.len() >= 2 && m.label.as_deref() == Some("ORG") && m.text.chars().next().is_some_and(char::is_uppercase) {
@@ -1284,6 +1300,22 @@ mod tests {
         let r = resolve(t, ents, triples, None);
         assert_eq!(r.triples.len(), 2);
         assert_eq!(Chars("abc".chars().collect()).slice(2, 1), "");
+    }
+
+    #[test]
+    fn a_name_and_its_kind_or_its_cut_form_are_one_actor() {
+        let t = "Scientology sued. The Scientology organization denied it. The Supreme Court of Cassation ruled. The Supreme Court met. The Court said so.";
+        let ents = vec![
+            entity(t, "Scientology", 0, "ORG"),
+            entity(t, "Scientology organization", 0, "ORG"),
+            entity(t, "Supreme Court of Cassation", 0, "ORG"),
+            entity(t, "Supreme Court", 1, "ORG"),
+            entity(t, "Court", 2, "ORG"),
+        ];
+        let r = resolve(t, ents, vec![], None);
+        assert_eq!(actor_of(&r, t, "Scientology organization", 0).unwrap(), ["Scientology", "Scientology organization"]);
+        // "Supreme Court" is the Court of Cassation cut before its "of", and then "the Court" has one antecedent.
+        assert_eq!(actor_of(&r, t, "Court", 2).unwrap(), ["Supreme Court of Cassation", "Supreme Court", "Court"]);
     }
 
     #[test]
