@@ -9,7 +9,7 @@
 mod gender;
 
 use crate::dictionary::ActorDictionary;
-use crate::record::{Actor, Record, Span};
+use crate::record::{Actor, Entity, Record, Span};
 use crate::triples::{ActorPhrase, is_actor_noun};
 use gender::{Gender, gender_of};
 use std::collections::HashMap;
@@ -324,7 +324,7 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     order.sort_by_key(|&i| (mentions[i].start, mentions[i].end));
     let mentions: Vec<Mention> = order.iter().map(|&i| mentions[i].clone()).collect();
     let renumber: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
-    let at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
+    let mut at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
 
     let mut facts =
         MentionFacts { gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(), quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(), quotes, topic: None };
@@ -365,6 +365,30 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
         {
             clusters.union(i, a);
             antecedent.insert(i, a);
+        }
+    }
+
+    // Places a description names ("the city" after Taipei, "the country" after Italy): the place
+    // joins the actors only then.
+    let mut mentions = mentions;
+    for (d, places) in describe_places(&mentions, &mut clusters, &record.entities) {
+        for e in places {
+            let k = mentions.len();
+            at.entry((e.start, e.end)).or_insert(k);
+            mentions.push(Mention {
+                start: e.start,
+                end: e.end,
+                text: e.text.clone(),
+                kind: Kind::Name,
+                label: Some("LOC".into()),
+                sentence: sentence_of(e.start),
+                parsed_only: false,
+                thing: false,
+                mixed_label: false,
+            });
+            clusters.0.push(k);
+            clusters.union(d, k);
+            antecedent.entry(d).or_insert(k);
         }
     }
 
@@ -715,6 +739,39 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
         }
     }
     antecedent
+}
+
+/// Place nouns a definite description may name a place by, with the GeoNames feature codes of
+/// the places it can be: populated places, countries, first-level regions.
+const PLACE_DESCRIPTIONS: &[(&str, &[&str])] =
+    &[("city", &["P"]), ("town", &["P"]), ("capital", &["P"]), ("municipality", &["P"]), ("country", &["PCL"]), ("nation", &["PCL"]), ("state", &["PCL", "ADM1"])];
+
+/// Each definite place description that no name took ("the city", "The State") and the earlier
+/// LOC entities of the one place of its kind the document named before it (GeoNames: a populated
+/// place for "the city", a country for "the country"), all of that place's mentions up to it.
+fn describe_places<'e>(mentions: &[Mention], clusters: &mut Clusters, entities: &'e [Entity]) -> Vec<(usize, Vec<&'e Entity>)> {
+    let mut out = Vec::new();
+    for (i, m) in mentions.iter().enumerate() {
+        let Kind::Description { definite: true, .. } = &m.kind else { continue };
+        let words = lower_words(&m.text);
+        // "the city", "The State": a determiner and the place noun, nothing else.
+        let [det, noun] = words.as_slice() else { continue };
+        let Some((_, codes)) = PLACE_DESCRIPTIONS.iter().find(|(n, _)| n == noun) else { continue };
+        // The first description of an actor no name took.
+        let root = clusters.find(i);
+        if det != "the" || (0..mentions.len()).any(|k| clusters.find(k) == root && (k < i || !matches!(mentions[k].kind, Kind::Description { .. }))) {
+            continue;
+        }
+        let kind_of = |e: &Entity| {
+            e.geo.as_ref().and_then(|g| g.as_ref()).is_some_and(|g| codes.iter().any(|c| if *c == "P" { g.feature_class == "P" } else { g.feature_code.starts_with(c) }))
+        };
+        let earlier: Vec<&Entity> = entities.iter().filter(|e| e.label == "LOC" && e.end <= m.start && kind_of(e)).collect();
+        let places: std::collections::HashSet<u32> = earlier.iter().filter_map(|e| e.geo.as_ref().and_then(|g| g.as_ref()).map(|g| g.geonameid)).collect();
+        if places.len() == 1 {
+            out.push((i, earlier));
+        }
+    }
+    out
 }
 
 /// The person the document names most: at least three name mentions and twice as many as anyone
@@ -1157,7 +1214,7 @@ fn strip_article(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Entity, Triple};
+    use crate::record::{Entity, Geo, Triple};
 
     fn span(text: &str, needle: &str, nth: usize) -> Span {
         let byte = text.match_indices(needle).nth(nth).unwrap().0;
@@ -1316,6 +1373,32 @@ mod tests {
         assert_eq!(actor_of(&r, t, "Scientology organization", 0).unwrap(), ["Scientology", "Scientology organization"]);
         // "Supreme Court" is the Court of Cassation cut before its "of", and then "the Court" has one antecedent.
         assert_eq!(actor_of(&r, t, "Court", 2).unwrap(), ["Supreme Court of Cassation", "Supreme Court", "Court"]);
+    }
+
+    #[test]
+    fn the_city_is_the_one_city_named_before() {
+        let t = "Taipei held its lantern festival in Taiwan. This year the city expects six million visitors, given by the city. Kaohsiung held one too. The town said so.";
+        let place = |needle: &str, nth: usize, id: u32, class: &str, code: &str| Entity {
+            geo: Some(Some(Geo {
+                geonameid: id,
+                name: needle.into(),
+                country_code: "TW".into(),
+                admin1: None,
+                latitude: 0.0,
+                longitude: 0.0,
+                feature_class: class.into(),
+                feature_code: code.into(),
+                population: 1,
+                score: 1.0,
+            })),
+            ..entity(t, needle, nth, "LOC")
+        };
+        let ents = vec![place("Taipei", 0, 1, "P", "PPLC"), place("Taiwan", 0, 2, "A", "PCLI"), place("Kaohsiung", 0, 3, "P", "PPL")];
+        let phrases = [phrase(t, "the city", 0, "city", true, false), phrase(t, "the city", 1, "city", false, false), phrase(t, "The town", 0, "town", true, false)];
+        let r = resolve_with(t, ents, vec![], &phrases, None);
+        assert_eq!(actor_of(&r, t, "the city", 1).unwrap(), ["Taipei", "the city", "the city"]);
+        // Two towns named before: left alone.
+        assert_eq!(actor_of(&r, t, "The town", 0), None);
     }
 
     #[test]

@@ -278,8 +278,9 @@ impl Pipeline {
                             let idx = CharIndex::new(&text);
                             let sentences: Vec<(usize, usize)> = prep.sentences.iter().map(|s| (idx.char_of(s.start), idx.char_of(s.end))).collect();
                             let phrases: Vec<ActorPhrase> = phrases.into_iter().map(|p| ActorPhrase { range: idx.char_of(p.range.start)..idx.char_of(p.range.end), ..p }).collect();
-                            resolve_actors(&text, &sentences, &phrases, &mut rec, self.dictionary.as_ref());
+                            // Places first: resolution reads what kind of place a LOC is ("the city").
                             self.gazetteer.geocode(&mut rec);
+                            resolve_actors(&text, &sentences, &phrases, &mut rec, self.dictionary.as_ref());
                             Gazetteer::keep_most_specific_places(&text, &mut rec);
                             rec
                         });
