@@ -33,7 +33,8 @@ pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
     let mut doc = 0;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
-        let cols: Vec<&str> = line.split_whitespace().collect();
+        // Columns part at ASCII blanks only: a token may be another Unicode space (GMB has U+0085).
+        let cols: Vec<&str> = line.split_ascii_whitespace().collect();
         if cols.is_empty() || cols[0] == "-DOCSTART-" {
             if !cur.tokens.is_empty() {
                 out.push(std::mem::take(&mut cur));
@@ -156,6 +157,14 @@ mod tests {
 
     fn c(l: &str, s: usize, e: usize) -> (String, usize, usize) {
         (l.to_string(), s, e)
+    }
+
+    #[test]
+    fn a_token_may_be_a_unicode_space() {
+        let s = parse_conll("Hello\tO\n\u{85}\tO\nParis\tB-LOC\n").unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].tokens, ["Hello", "\u{85}", "Paris"]);
+        assert_eq!(s[0].tags, ["O", "O", "B-LOC"]);
     }
 
     #[test]
