@@ -210,7 +210,8 @@ fn resolution_of_every_actor_pronoun_of_the_articles() {
     // gender, quotations, appositions, repeated descriptions, "X said he", person descriptions
     // read as "he" and the article's main person): development 83/89 resolved right, recall 0.49
     // of 171 with an antecedent; held out 53/62, recall 0.46 of 116 (fourth session: 26/28 and
-    // 0.15; 25/31 and 0.22).
-    assert!(dev.precision() >= 0.90 && dev.recall() >= 0.46, "development {dev:?}");
+    // 0.15; 25/31 and 0.22). Eighth session (a name and its kind of body, a name cut before its
+    // "of", "the city" as the one city named before): development 88/94, recall 0.51.
+    assert!(dev.precision() >= 0.90 && dev.recall() >= 0.50, "development {dev:?}");
     assert!(held_out.precision() >= 0.80 && held_out.recall() >= 0.42, "held out {held_out:?}");
 }
