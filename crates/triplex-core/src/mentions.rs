@@ -209,7 +209,7 @@ fn cue(text: &str, m: &Mention) -> Option<&'static str> {
 
 /// Joins a name the model split in two where the first part ends on a word that cannot end a
 /// name and the second follows right after: "of"/"of the" ("Regiment of the" + "Republican
-/// Guard"), an Arabic article ("Tal Al" + "Eiss", "Rasm Al-" + "Abed"), and "and" before a
+/// Guard"), "for" or a particle ("Framework for" + "Peace"), an Arabic article ("Tal Al" + "Eiss", "Rasm Al-" + "Abed"), and "and" before a
 /// one-word part when the first has an "of" ("Islamic State of Iraq and" + "Al-Sham"); any other
 /// name ending on "and" loses it ("Syrian Armed Forces and" + "Hezbollah" are two). The joined
 /// name takes the label of its longer part, the lower score of the two.
@@ -234,7 +234,9 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
                     && words.len() >= 2)
                 || (words.len() == 1 && has_word(PLACE_NAME_FIRST_WORDS, &last));
             let lower = name.to_lowercase();
-            let of = last == "of" || lower.ends_with(" of the");
+            // A name never ends in "of", "for" or a particle: its rest follows ("Permanent
+            // Strategic Framework for" + "Peace, Security and Development").
+            let of = matches!(last.as_str(), "of" | "for" | "de" | "del" | "van" | "von") || lower.ends_with(" of the");
             let one_word = split_words(&text[m.start..m.end]).len() == 1;
             let and = last == "and" && words.len() >= 3;
             if adjacent && (of || (article && gap != " the ") || (and && one_word && lower.contains(" of "))) {
@@ -612,7 +614,7 @@ mod tests {
 
     #[test]
     fn names_the_model_split_are_joined_and_a_trailing_and_is_dropped() {
-        let t = "The 4th Regiment of the Republican Guard took Tal Al-‘Eiss from the Islamic State of Iraq and Al-Sham. Syrian Armed Forces and Hezbollah followed to Oued Aissi.";
+        let t = "The 4th Regiment of the Republican Guard took Tal Al-‘Eiss from the Islamic State of Iraq and Al-Sham. Syrian Armed Forces and Hezbollah followed to Oued Aissi. The Permanent Strategic Framework for Peace, Security and Development spoke.";
         let ms = vec![
             m(t, 0, "Regiment of the", "ORG", 0.9),
             m(t, 0, "Republican Guard", "ORG", 0.8),
@@ -624,6 +626,8 @@ mod tests {
             m(t, 0, "Hezbollah", "ORG", 0.99),
             m(t, 0, "Oued", "LOC", 0.7),
             m(t, 0, "Aissi", "PER", 0.6),
+            m(t, 0, "Permanent Strategic Framework for", "ORG", 0.9),
+            m(t, 0, "Peace, Security and Development", "ORG", 0.9),
         ];
         let out = resolve_mentions(t, ms);
         let want = [
@@ -633,6 +637,7 @@ mod tests {
             ("Syrian Armed Forces", "ORG"),
             ("Hezbollah", "ORG"),
             ("Oued Aissi", "LOC"),
+            ("Permanent Strategic Framework for Peace, Security and Development", "ORG"),
         ];
         assert_eq!(labels(t, &out), owned(&want));
         assert_eq!(out[0].score, 0.8, "the lower score of the parts");
