@@ -46,6 +46,10 @@ const PLACE_NAME_FIRST_WORDS: &[&str] = &[
     "tal", "tall", "tell", "tel", "kafr", "kfar", "deir", "dayr", "jabal", "jebel", "wadi", "oued", "ain", "ein", "beit", "bayt", "khirbet", "khirbat", "jisr", "dahiyat",
     "maarat", "souq", "qasr",
 ];
+/// Last words of facility names, which CoNLL-2003 tags LOC ("Volgograd Arena", "Shebaa
+/// Checkpoint", "Al-Ghaza Hotel"); not "Church" or "Palace" (also bodies and clubs).
+const FACILITY_LAST_WORDS: &[&str] =
+    &["stadium", "arena", "airport", "airbase", "square", "bridge", "street", "avenue", "station", "crossing", "checkpoint", "mosque", "hotel", "prison"];
 /// Lower-case nouns right after a name that make it a place when the model called it a person or
 /// body ("Jaeber village", "Michoacan state"); after a MISC adjective ("Syrian town") they say nothing.
 const LOC_AFTER: &[&str] =
@@ -194,6 +198,9 @@ fn cue(text: &str, m: &Mention) -> Option<&'static str> {
     let name = &text[m.start..m.end];
     let name_words = split_words(name);
     if name_words.len() >= 2 && has_word(PLACE_NAME_FIRST_WORDS, &name[name_words[0].clone()]) {
+        return Some("LOC");
+    }
+    if name_words.len() >= 2 && has_word(FACILITY_LAST_WORDS, &name[name_words[name_words.len() - 1].clone()]) {
         return Some("LOC");
     }
     let after = text_after(text, m.end, 20);
@@ -610,6 +617,10 @@ mod tests {
         let t = "Tal said so. Acme's village-level office.";
         let out = resolve_mentions(t, vec![m(t, 0, "Tal", "PER", 0.9), m(t, 0, "Acme", "ORG", 0.9)]);
         assert_eq!(labels(t, &out), owned(&[("Tal", "PER"), ("Acme", "ORG")]));
+        // Facility names are places; a one-word "Arena" is not, nor a church.
+        let t = "Tunisia faced England at Volgograd Arena. Arena said the Catholic Church met.";
+        let out = resolve_mentions(t, vec![m(t, 0, "Volgograd Arena", "ORG", 0.9), m(t, 1, "Arena", "PER", 0.9), m(t, 0, "Catholic Church", "ORG", 0.9)]);
+        assert_eq!(labels(t, &out), owned(&[("Volgograd Arena", "LOC"), ("Arena", "PER"), ("Catholic Church", "ORG")]));
     }
 
     #[test]
