@@ -103,7 +103,8 @@ pub struct Trainable {
 }
 
 /// Builds a token classifier on `base` (a BERT model directory: a bare encoder or a triplex model).
-pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str, freeze_layers: usize) -> Result<Trainable> {
+/// A note for the user (syntax heads left out) goes to `progress`.
+pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str, freeze_layers: usize, progress: &dyn Progress) -> Result<Trainable> {
     let mut config = BertConfig::from_file(&base.join("config.json"))?;
     let base_weights =
         candle_core::safetensors::load(base.join("model.safetensors"), &Device::Cpu).with_context(|| format!("cannot read {}", base.join("model.safetensors").display()))?;
@@ -121,7 +122,7 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str, freeze_laye
     // again with `triplex train syntax`), unless those layers are frozen.
     if config.triplex_syntax.as_ref().is_some_and(|sc| sc.shared_layers > freeze_layers) {
         config.triplex_syntax = None;
-        eprintln!("note: the base model's syntax heads are not kept; run `triplex train syntax` on the result (or freeze the layers they read)");
+        progress.line("note: the base model's syntax heads are not kept; run `triplex train syntax` on the result (or freeze the layers they read)");
     }
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
@@ -249,7 +250,7 @@ pub fn train_ner(opts: &TrainOptions, progress: &dyn Progress) -> Result<TrainSu
     if train.is_empty() {
         bail!("no training sentences in {:?}", opts.train);
     }
-    let t = trainable_from_base(&opts.base, opts.seed, &opts.model_name, opts.freeze_layers)?;
+    let t = trainable_from_base(&opts.base, opts.seed, &opts.model_name, opts.freeze_layers, progress)?;
     let mut opt = AdamW::new(&t.varmap, opts.weight_decay)?;
     let schedule = Schedule {
         epochs: opts.epochs,
@@ -287,7 +288,7 @@ mod tests {
     fn every_weight_gets_a_gradient() {
         let dir = tempfile::tempdir().unwrap();
         tiny_base(dir.path());
-        let t = trainable_from_base(dir.path(), 1, "t", 0).unwrap();
+        let t = trainable_from_base(dir.path(), 1, "t", 0, &Silent).unwrap();
         let ex = tiny_examples(dir.path());
         let batch: Vec<&Example> = ex.iter().take(4).collect();
         let mut rng = StdRng::seed_from_u64(3);
@@ -301,7 +302,7 @@ mod tests {
     fn training_and_inference_paths_agree() {
         let dir = tempfile::tempdir().unwrap();
         tiny_base(dir.path());
-        let t = trainable_from_base(dir.path(), 1, "t", 0).unwrap();
+        let t = trainable_from_base(dir.path(), 1, "t", 0, &Silent).unwrap();
         let ex = tiny_examples(dir.path());
         let seqs: Vec<PieceSeq> = ex.iter().take(3).map(|e| e.seq.clone()).collect();
         let (ids, types, mask, _) = t.model.pad_batch(&seqs).unwrap();
