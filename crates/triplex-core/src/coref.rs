@@ -143,12 +143,8 @@ fn is_acronym(text: &str) -> bool {
 
 /// A name's comparison key: lower case, no leading article, no possessive.
 fn name_key(text: &str) -> String {
-    key_of(&lower_words(text))
-}
-
-/// [`name_key`] of words already split and lower-cased.
-fn key_of(words: &[String]) -> String {
-    let words = if words.len() > 1 && words[0] == "the" { &words[1..] } else { words };
+    let words = lower_words(text);
+    let words = if words.len() > 1 && words[0] == "the" { &words[1..] } else { &words[..] };
     words.join(" ").trim_end_matches("'s").trim_end_matches(',').replace('.', "")
 }
 
@@ -373,20 +369,22 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     let mut mentions = mentions;
     for (d, places) in describe_places(&mentions, &mut clusters, &record.entities) {
         for e in places {
-            let k = mentions.len();
-            at.entry((e.start, e.end)).or_insert(k);
-            mentions.push(Mention {
-                start: e.start,
-                end: e.end,
-                text: e.text.clone(),
-                kind: Kind::Name,
-                label: Some("LOC".into()),
-                sentence: sentence_of(e.start),
-                parsed_only: false,
-                thing: false,
-                mixed_label: false,
+            // One mention per place span, however many descriptions name it.
+            let k = *at.entry((e.start, e.end)).or_insert_with(|| {
+                mentions.push(Mention {
+                    start: e.start,
+                    end: e.end,
+                    text: e.text.clone(),
+                    kind: Kind::Name,
+                    label: Some("LOC".into()),
+                    sentence: sentence_of(e.start),
+                    parsed_only: false,
+                    thing: false,
+                    mixed_label: false,
+                });
+                clusters.0.push(mentions.len() - 1);
+                mentions.len() - 1
             });
-            clusters.0.push(k);
             clusters.union(d, k);
             antecedent.entry(d).or_insert(k);
         }
@@ -504,12 +502,13 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
     let mut forces: HashMap<String, usize> = HashMap::new();
     // Earlier multi-word ORG names by their head word.
     let mut org_heads: HashMap<String, Vec<usize>> = HashMap::new();
+    let keys: Vec<String> = mentions.iter().map(|m| name_key(&m.text)).collect();
     for (i, m) in mentions.iter().enumerate() {
         if !matches!(m.kind, Kind::Name | Kind::Acronym) {
             continue;
         }
-        let key = name_key(&m.text);
-        match by_key.get(&key) {
+        let key = &keys[i];
+        match by_key.get(key) {
             Some(&j) => clusters.union(i, j),
             None => {
                 by_key.insert(key.clone(), i);
@@ -540,11 +539,11 @@ fn tie_names(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) {
             // An earlier name and a kind of body after it ("Scientology organization", "M5S party"),
             // or an earlier name cut before its "of" ("Supreme Court" after "Supreme Court of Cassation").
             let stem = if listed(ORG_HEADS, &words[words.len() - 1]) { Some(words[..words.len() - 1].join(" ")) } else { None };
-            let named = |o: &Mention| {
-                let key = name_key(&o.text);
-                stem.as_deref() == Some(key.as_str()) || (o.label.as_deref() == Some("ORG") && key.strip_prefix(&key_of(&words)).is_some_and(|rest| rest.starts_with(" of ")))
+            let named = |j: usize| {
+                stem.as_deref() == Some(keys[j].as_str())
+                    || (mentions[j].label.as_deref() == Some("ORG") && keys[j].strip_prefix(key.as_str()).is_some_and(|rest| rest.starts_with(" of ")))
             };
-            let found: Vec<usize> = (0..i).filter(|&j| mentions_is_name(mentions, j) && named(&mentions[j])).collect();
+            let found: Vec<usize> = (0..i).filter(|&j| mentions_is_name(mentions, j) && named(j)).collect();
             let roots: std::collections::HashSet<usize> = found.iter().map(|&j| clusters.find(j)).collect();
             if roots.len() == 1 {
                 clusters.union(i, found[0]);
@@ -762,11 +761,10 @@ fn describe_places<'e>(mentions: &[Mention], clusters: &mut Clusters, entities: 
         if det != "the" || (0..mentions.len()).any(|k| clusters.find(k) == root && (k < i || !matches!(mentions[k].kind, Kind::Description { .. }))) {
             continue;
         }
-        let kind_of = |e: &Entity| {
-            e.geo.as_ref().and_then(|g| g.as_ref()).is_some_and(|g| codes.iter().any(|c| if *c == "P" { g.feature_class == "P" } else { g.feature_code.starts_with(c) }))
-        };
+        let geo = |e: &'e Entity| e.geo.as_ref().and_then(Option::as_ref);
+        let kind_of = |e: &'e Entity| geo(e).is_some_and(|g| codes.iter().any(|c| if *c == "P" { g.feature_class == "P" } else { g.feature_code.starts_with(c) }));
         let earlier: Vec<&Entity> = entities.iter().filter(|e| e.label == "LOC" && e.end <= m.start && kind_of(e)).collect();
-        let places: std::collections::HashSet<u32> = earlier.iter().filter_map(|e| e.geo.as_ref().and_then(|g| g.as_ref()).map(|g| g.geonameid)).collect();
+        let places: std::collections::HashSet<u32> = earlier.iter().filter_map(|e| geo(e).map(|g| g.geonameid)).collect();
         if places.len() == 1 {
             out.push((i, earlier));
         }

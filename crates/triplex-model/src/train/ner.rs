@@ -126,7 +126,8 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str, freeze_laye
     }
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
-    let model = BertTagger::new(vb, config.clone())?;
+    let mut model = BertTagger::new(vb, config.clone())?;
+    model.frozen_layers = freeze_layers;
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     let data = varmap.data().lock().unwrap();
     let mut names: Vec<&String> = data.keys().collect();
@@ -150,8 +151,6 @@ pub fn trainable_from_base(base: &Path, seed: u64, model_name: &str, freeze_laye
         var.set(&value)?;
     }
     drop(data);
-    let mut model = model;
-    model.frozen_layers = freeze_layers;
     Ok(Trainable { varmap, model, config })
 }
 
