@@ -50,6 +50,59 @@ const PLACE_NAME_FIRST_WORDS: &[&str] = &[
 /// Checkpoint", "Al-Ghaza Hotel"); not "Church" or "Palace" (also bodies and clubs).
 const FACILITY_LAST_WORDS: &[&str] =
     &["stadium", "arena", "airport", "airbase", "square", "bridge", "street", "avenue", "station", "crossing", "checkpoint", "mosque", "hotel", "prison"];
+/// First words of Arabic names of armed groups and parties ("Jabhat al-Nusra", "Jaysh al-Islam",
+/// "Harakat Ahrar al-Sham", "Liwa al-Quds", "Hayat Tahrir al-Sham"): a name of two words or more
+/// that starts with one is a body.
+const BODY_NAME_FIRST_WORDS: &[&str] =
+    &["jabhat", "jaysh", "jaish", "harakat", "liwa", "kataib", "katibat", "hayat", "hay'at", "faylaq", "saraya", "asaib", "jamaat", "jemaah", "hizb", "tanzim"];
+/// Lower-case compass words the model sometimes takes into a place's name ("north Iraq", "south
+/// Belfast"), which CoNLL-2003 leaves outside it.
+const LEADING_DIRECTIONS: &[&str] = &[
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "northeastern",
+    "northwestern",
+    "southeastern",
+    "southwestern",
+    "north-east",
+    "north-west",
+    "south-east",
+    "south-west",
+];
+/// Verbs whose object is a place and hardly ever a person or body ("stormed Hazrama", "patrolled
+/// Nouakchott"): a name right after one, that is the whole object, is a place.
+const PLACE_ONLY_OBJECT_VERBS: &[&str] = &[
+    "stormed",
+    "storming",
+    "storm",
+    "storms",
+    "shelled",
+    "shelling",
+    "besieged",
+    "besieging",
+    "overran",
+    "overrunning",
+    "patrolled",
+    "patrolling",
+    "patrol",
+    "patrols",
+    "bombarded",
+    "bombarding",
+];
+/// Words that may follow a verb's whole object.
+const OBJECT_ENDS: &[&str] =
+    &["from", "on", "in", "and", "after", "with", "along", "at", "to", "before", "during", "for", "since", "by", "which", "where", "while", "as", "near", "overnight", "again"];
 /// Lower-case nouns right after a name that make it a place when the model called it a person or
 /// body ("Jaeber village", "Michoacan state"); after a MISC adjective ("Syrian town") they say nothing.
 const LOC_AFTER: &[&str] =
@@ -149,6 +202,13 @@ const GROUPS_AND_FAITHS: &[&str] = &[
     "buddhism",
     "hajj",
     "ramadan",
+    "tuareg",
+    "tuaregs",
+    "fulani",
+    "berbers",
+    "bedouins",
+    "hazaras",
+    "baloch",
 ];
 
 /// Gives `m` another label than the model's; the model's probability was for that other label,
@@ -203,8 +263,17 @@ fn cue(text: &str, m: &Mention) -> Option<&'static str> {
     if name_words.len() >= 2 && has_word(FACILITY_LAST_WORDS, &name[name_words[name_words.len() - 1].clone()]) {
         return Some("LOC");
     }
+    if name_words.len() >= 2 && has_word(BODY_NAME_FIRST_WORDS, &name[name_words[0].clone()]) {
+        return Some("ORG");
+    }
     let after = text_after(text, m.end, 20);
     let next = split_words(after).first().map(|r| &after[r.clone()]);
+    // The whole object: nothing after it but punctuation or a function word ("stormed Mar'e from
+    // two axes"), never a possessor or a modifier ("shelled ISIS positions", "stormed Hamas's office").
+    let whole_object = next.is_none_or(|w| !w.starts_with(char::is_alphanumeric) || OBJECT_ENDS.contains(&w)) && !after.starts_with(['\'', '’']);
+    if PLACE_ONLY_OBJECT_VERBS.contains(&w(0)) && whole_object && m.label != "MISC" {
+        return Some("LOC");
+    }
     if (m.label == "PER" || m.label == "ORG") && after.starts_with(' ') && next.is_some_and(|w| LOC_AFTER.contains(&w)) {
         return Some("LOC");
     }
@@ -323,9 +392,24 @@ fn without_titles(text: &str, m: Mention) -> Option<Mention> {
     }
 }
 
+/// A place's span without the lower-case compass words it starts with ("north Iraq" is "Iraq").
+fn without_directions(text: &str, m: Mention) -> Mention {
+    if m.label != "LOC" {
+        return m;
+    }
+    let name = &text[m.start..m.end];
+    let words = split_words(name);
+    let leading = words.iter().take_while(|r| name[(*r).clone()].starts_with(char::is_lowercase) && LEADING_DIRECTIONS.contains(&&name[(*r).clone()])).count();
+    match words.get(leading) {
+        Some(rest) if leading > 0 && name[rest.clone()].starts_with(char::is_uppercase) => Mention { start: m.start + rest.start, ..m },
+        _ => m,
+    }
+}
+
 /// Cleans the mentions of one document (sorted by start; returned sorted and non-overlapping).
 pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
-    let mentions: Vec<Mention> = mentions.into_iter().filter(|m| !is_lowercase_only(&text[m.start..m.end])).filter_map(|m| without_titles(text, m)).collect();
+    let mentions: Vec<Mention> =
+        mentions.into_iter().filter(|m| !is_lowercase_only(&text[m.start..m.end])).filter_map(|m| without_titles(text, m)).map(|m| without_directions(text, m)).collect();
     let mut mentions = join_split_names(text, mentions);
     // One label per name: where a cue marks some mention of a name, all its mentions take the
     // label the cues vote for; names without a cue keep the model's labels.
@@ -621,6 +705,23 @@ mod tests {
         let t = "Tunisia faced England at Volgograd Arena. Arena said the Catholic Church met.";
         let out = resolve_mentions(t, vec![m(t, 0, "Volgograd Arena", "ORG", 0.9), m(t, 1, "Arena", "PER", 0.9), m(t, 0, "Catholic Church", "ORG", 0.9)]);
         assert_eq!(labels(t, &out), owned(&[("Volgograd Arena", "LOC"), ("Arena", "PER"), ("Catholic Church", "ORG")]));
+        // Arabic names of armed groups are bodies; one word alone ("Jaysh") is not enough.
+        let t = "Jabhat al-Nusra and Jaysh al-Islam attacked. Jaysh spoke.";
+        let out = resolve_mentions(t, vec![m(t, 0, "Jabhat al-Nusra", "PER", 0.9), m(t, 0, "Jaysh al-Islam", "LOC", 0.9), m(t, 1, "Jaysh", "PER", 0.9)]);
+        assert_eq!(labels(t, &out), owned(&[("Jabhat al-Nusra", "ORG"), ("Jaysh al-Islam", "ORG"), ("Jaysh", "PER")]));
+        // The whole object of "stormed"/"patrolled" is a place; a possessor or modifier there is not.
+        let t = "Troops stormed Mar'e from the north and patrolled Nouackchott. They shelled ISIS positions and stormed Hamas's office.";
+        let ms = vec![m(t, 0, "Mar'e", "PER", 0.9), m(t, 0, "Nouackchott", "PER", 0.9), m(t, 0, "ISIS", "ORG", 0.9), m(t, 0, "Hamas", "ORG", 0.9)];
+        let out = resolve_mentions(t, ms);
+        assert_eq!(labels(t, &out), owned(&[("Mar'e", "LOC"), ("Nouackchott", "LOC"), ("ISIS", "ORG"), ("Hamas", "ORG")]));
+    }
+
+    #[test]
+    fn lower_case_compass_words_are_left_outside_a_place() {
+        let t = "A bomb went off in north Iraq, south-east Turkey and South Africa; the Tuareg rebels fled.";
+        let ms = vec![m(t, 0, "north Iraq", "LOC", 0.9), m(t, 0, "south-east Turkey", "LOC", 0.9), m(t, 0, "South Africa", "LOC", 0.9), m(t, 0, "Tuareg", "LOC", 0.8)];
+        let out = resolve_mentions(t, ms);
+        assert_eq!(labels(t, &out), owned(&[("Iraq", "LOC"), ("Turkey", "LOC"), ("South Africa", "LOC"), ("Tuareg", "MISC")]));
     }
 
     #[test]
