@@ -283,8 +283,9 @@ fn sentence_end_between(t: &Tree, a: usize, b: usize) -> bool {
 }
 
 /// The rules' triples corrected by the scene model: a rule triple whose pair the model finds
-/// unlikely is dropped (not one whose place the predicate takes with "at"); a predicate with no
-/// rule triple gets its most likely place when that is likely enough.
+/// unlikely is dropped (not one whose place the predicate takes with "at", nor an event noun's
+/// name-modifier); a predicate with no rule triple gets its most likely place when that is likely
+/// enough.
 pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules: Vec<TripleDraft>) -> Vec<TripleDraft> {
     if places.is_empty() {
         return rules;
@@ -301,10 +302,14 @@ pub(super) fn refine(t: &Tree, ms: &[&Mention], places: &[(usize, usize)], rules
             let Some(pi) = place_of(places, ms, d) else { return true };
             let ws: Vec<usize> = (0..t.low.len()).filter(|&w| in_action(t, d, w) && is_predicate(t, w)).collect();
             // Nor is a place the predicate itself takes with "at" ("faced Panama at the Fisht
-            // Stadium"): a scene the model may not veto.
+            // Stadium"), or an event noun's name-modifier ("the Madrid bombings"; not "U.S.", a
+            // code that names a doer as often): scenes the model may not veto.
             let ph = places[pi].1;
-            let at_scene = ws.iter().any(|&w| t.head[ph] == Some(w) && t.rel[ph].starts_with("obl") && t.case(ph) == "at");
-            at_scene || ws.is_empty() || ws.iter().any(|&w| prob(w, pi) >= model.keep_threshold)
+            let own_scene = ws.iter().any(|&w| {
+                t.head[ph] == Some(w)
+                    && ((t.rel[ph].starts_with("obl") && t.case(ph) == "at") || (t.upos[w] == "NOUN" && t.rel[ph] == "compound" && !t.text[t.words[ph].clone()].contains('.')))
+            });
+            own_scene || ws.is_empty() || ws.iter().any(|&w| prob(w, pi) >= model.keep_threshold)
         })
         .collect();
     let mut preds: Vec<usize> = scored.iter().map(|s| s.0).collect();
