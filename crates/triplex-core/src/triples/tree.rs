@@ -252,6 +252,11 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                     return Some(Attachment { verb, relation: PlaceRelation::To, qualifier, action_end: None, path });
                 }
                 let verb = if t.is_verb(h) { h } else { t.head[h].unwrap_or(h) };
+                // A passive's "by" names its doer, not a place beside it ("was advanced by the
+                // Municipality of Livorno").
+                if case == "by" && t.is_verb(verb) && t.kid(verb, &["aux:pass", "nsubj:pass"]).is_some() {
+                    return None;
+                }
                 let relation = case_relation(&case, &t.low[verb])?;
                 if t.is_verb(h) {
                     return Some(Attachment { verb: h, relation, qualifier, action_end: None, path });
@@ -1073,6 +1078,17 @@ mod tests {
         );
         assert_eq!(show_all(&text, &out), vec!["Syrian jets | pounded | Aleppo | At"]);
         assert_eq!(out[0].qualifier.as_deref(), Some("sector of"));
+    }
+
+    #[test]
+    fn a_passive_s_by_phrase_is_its_doer_not_a_place() {
+        // "The request was advanced by the Municipality of Livorno": no place; an active "by" is one.
+        let rows = "The DET 2 det\n request NOUN 4 nsubj:pass\n was AUX 4 aux:pass\n advanced VERB 0 root\n by ADP 7 case\n the DET 7 det\n Municipality PROPN 4 obl\n of ADP 9 case\n Livorno PROPN 7 nmod";
+        let (text, out) = run(rows, &[("Livorno", "LOC")]);
+        assert!(show_all(&text, &out).is_empty(), "{:?}", show_all(&text, &out));
+        let rows = "Troops PROPN 2 nsubj\n waited VERB 0 root\n by ADP 4 case\n Livorno PROPN 2 obl";
+        let (text, out) = run(rows, &[("Livorno", "LOC")]);
+        assert_eq!(show_all(&text, &out), vec!["Troops | waited | Livorno | Near"]);
     }
 
     #[test]
