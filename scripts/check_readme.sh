@@ -19,7 +19,7 @@ docs=$(find corpus -name '*.txt' | wc -l)
 step "cargo install --path . --locked (into a temporary root), --version from another directory"
 cargo install --quiet --path . --locked --root "$OUT/root"
 export PATH="$OUT/root/bin:$PATH"
-(cd "$OUT" && triplex --version | grep -q "model triplex-minilm-l6-v2")
+(cd "$OUT" && triplex --version | grep -q "model triplex-minilm-l6-v3")
 mkdir -p "$OUT/data/triplex/models" && cp -r models/default "$OUT/data/triplex/models/"
 # The data-dir copy is found when nothing is beside the binary and TRIPLEX_MODEL is unset.
 (cd "$OUT" && env -u TRIPLEX_MODEL XDG_DATA_HOME="$OUT/data" triplex --version | grep -q "$OUT/data/triplex/models/default")

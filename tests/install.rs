@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const MODEL_NAME: &str = "triplex-minilm-l6-v2";
+const MODEL_NAME: &str = "triplex-minilm-l6-v3";
 
 fn shipped_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default")
