@@ -1,5 +1,7 @@
-//! Mention clean-up after NER, over a whole document: lower-case spans dropped, and a name that
-//! a strong local cue marks somewhere ("the town of X", "the company X") gets that label throughout.
+//! Mention clean-up after NER, over a whole document: lower-case spans dropped, spans repaired
+//! (titles and compass words left out, split names joined, names run together split, trailing
+//! list words dropped), and a name that a strong local cue marks somewhere ("the town of X", "the
+//! company X") gets that label throughout.
 
 use crate::conll::{ConllSentence, chunks};
 use crate::doc::Mention;
@@ -300,7 +302,7 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
             // Spaces, hyphens and the marks of an Arabic ayn ("Al-‘Eiss"); "of" and "and" may
             // also have "the" between ("Group of the Republican Guard").
             let marks = |g: &str| g.chars().all(|c| matches!(c, ' ' | '-' | '‘' | '’' | '\'' | 'ʿ' | 'ʾ'));
-            let adjacent = m.start >= prev.end && (marks(gap) || (matches!(last.as_str(), "of" | "and") && gap == " the "));
+            let adjacent = m.start >= prev.end && (marks(gap) || (matches!(last.as_str(), "of" | "and" | "for") && gap == " the "));
             // An Arabic article ("al", "el"; the assimilated ones, which are also English words,
             // only hyphenated: "Tall ad-" + "Dirrah", never "An" + "Ivorian"), or a place name's
             // first word alone ("Oued" + "Aissi").
@@ -312,10 +314,15 @@ fn join_split_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
             let lower = name.to_lowercase();
             // A name never ends in "of", "for" or a particle: its rest follows ("Permanent
             // Strategic Framework for" + "Peace, Security and Development").
-            let of = matches!(last.as_str(), "of" | "for" | "de" | "del" | "van" | "von") || lower.ends_with(" of the");
+            let of = matches!(last.as_str(), "of" | "for" | "de" | "del" | "della" | "da" | "dos" | "das" | "du" | "van" | "von" | "den" | "der" | "ter" | "ten" | "bin" | "ibn")
+                || lower.ends_with(" of the");
             let one_word = split_words(&text[m.start..m.end]).len() == 1;
             let and = last == "and" && words.len() >= 3;
-            if adjacent && (of || (article && gap != " the ") || (and && one_word && lower.contains(" of "))) {
+            // Two bodies the model split with a space between ("Italian" + "Republican Party").
+            // Not after a list word or an adjective ("Commerce and" + "Roosevelt", "St. Louis-based" + "Mercantile").
+            let last_raw = words.last().map_or("", |r| &name[r.clone()]);
+            let bodies = gap == " " && prev.label == "ORG" && m.label == "ORG" && last_raw.starts_with(char::is_uppercase) && !last_raw.contains('-');
+            if adjacent && (of || bodies || (article && gap != " the ") || (and && one_word && lower.contains(" of "))) {
                 if m.end - m.start > prev.end - prev.start {
                     prev.label = m.label.clone();
                 }
@@ -406,11 +413,93 @@ fn without_directions(text: &str, m: Mention) -> Mention {
     }
 }
 
+/// Words that end an organisation's name and so may close one name in a list the model ran
+/// together ("Voter Participation Center and Vote.org", "… Studies and The Forum …").
+const BODY_LAST_WORDS: &[&str] = &[
+    "center",
+    "centre",
+    "party",
+    "movement",
+    "union",
+    "front",
+    "council",
+    "association",
+    "institute",
+    "foundation",
+    "committee",
+    "organization",
+    "organisation",
+    "league",
+    "federation",
+    "congress",
+    "studies",
+    "policy",
+    "fund",
+    "network",
+    "students",
+    "international",
+    "force",
+    "commission",
+    "agency",
+    "group",
+];
+/// Company and name suffixes that follow a comma inside one name ("Acme, Inc.", "Davis, Jr.").
+const NAME_SUFFIXES: &[&str] = &["inc", "ltd", "co", "corp", "llc", "plc", "lp", "ag", "sa", "nv", "bv", "gmbh", "jr", "sr"];
+
+/// Splits an ORG or MISC span that the model ran over several names: at a comma before a capital
+/// word (not a company suffix: "Acme, Inc.", nor a list inside the name: "… for Peace, Security
+/// and Development"), at "or", and at "and" before "The" or after a word
+/// that ends a body's name ("Voter Participation Center and Vote.org"); "Social Democratic and
+/// Labour Party" stays one.
+fn split_listed_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
+    let mut out = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        if m.label != "ORG" && m.label != "MISC" {
+            out.push(m);
+            continue;
+        }
+        let name = &text[m.start..m.end];
+        let words = split_words(name);
+        let word = |k: usize| words.get(k).map_or("", |r| &name[r.clone()]);
+        let capital = |k: usize| word(k).starts_with(char::is_uppercase);
+        let mut from = 0;
+        for k in 1..words.len().saturating_sub(1) {
+            let w = word(k).to_lowercase();
+            let split = match w.as_str() {
+                // Not a list inside one name ("Framework for Peace, Security and Development").
+                "," => capital(k + 1) && !NAME_SUFFIXES.contains(&word(k + 1).trim_end_matches('.').to_lowercase().as_str()) && !(k + 1..words.len()).any(|j| word(j) == "and"),
+                "or" => capital(k + 1) && capital(k - 1),
+                "and" => capital(k + 1) && (word(k + 1) == "The" || has_word(BODY_LAST_WORDS, word(k - 1))),
+                _ => false,
+            };
+            if split && k > from {
+                out.push(Mention { start: m.start + words[from].start, end: m.start + words[k - 1].end, ..m.clone() });
+                from = k + 1;
+            }
+        }
+        match from {
+            0 => out.push(m),
+            _ => out.push(Mention { start: m.start + words[from].start, ..m }),
+        }
+    }
+    out
+}
+
+/// A span without the function words and commas it ends on ("Ecolo and", "… Task Force ,"); a
+/// span of nothing else is dropped.
+fn without_trailing_function_words(text: &str, m: Mention) -> Option<Mention> {
+    let name = &text[m.start..m.end];
+    let words = split_words(name);
+    let keep = words.iter().rposition(|r| !matches!(name[r.clone()].to_lowercase().as_str(), "and" | "or" | "the" | "of" | "for" | "," | ";" | "&"))?;
+    Some(Mention { end: m.start + words[keep].end, ..m })
+}
+
 /// Cleans the mentions of one document (sorted by start; returned sorted and non-overlapping).
 pub fn resolve_mentions(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
     let mentions: Vec<Mention> =
         mentions.into_iter().filter(|m| !is_lowercase_only(&text[m.start..m.end])).filter_map(|m| without_titles(text, m)).map(|m| without_directions(text, m)).collect();
-    let mut mentions = join_split_names(text, mentions);
+    let mentions = split_listed_names(text, join_split_names(text, mentions));
+    let mut mentions: Vec<Mention> = mentions.into_iter().filter_map(|m| without_trailing_function_words(text, m)).collect();
     // One label per name: where a cue marks some mention of a name, all its mentions take the
     // label the cues vote for; names without a cue keep the model's labels.
     let mut votes: HashMap<&str, HashMap<&'static str, usize>> = HashMap::new();
@@ -714,6 +803,56 @@ mod tests {
         let ms = vec![m(t, 0, "Mar'e", "PER", 0.9), m(t, 0, "Nouackchott", "PER", 0.9), m(t, 0, "ISIS", "ORG", 0.9), m(t, 0, "Hamas", "ORG", 0.9)];
         let out = resolve_mentions(t, ms);
         assert_eq!(labels(t, &out), owned(&[("Mar'e", "LOC"), ("Nouackchott", "LOC"), ("ISIS", "ORG"), ("Hamas", "ORG")]));
+    }
+
+    #[test]
+    fn names_the_model_ran_together_are_split_and_trailing_list_words_dropped() {
+        let t = "The Voter Participation Center and Vote.org, the Labour Students or Union of Jewish Students, Acme, Inc. and the Framework for Peace, Security and Development met Ecolo and Harry Chandler & sons.";
+        let ms = vec![
+            m(t, 0, "Voter Participation Center and Vote.org", "ORG", 0.9),
+            m(t, 0, "Labour Students or Union of Jewish Students", "ORG", 0.9),
+            m(t, 0, "Acme, Inc.", "ORG", 0.9),
+            m(t, 0, "Framework for Peace, Security and Development", "ORG", 0.9),
+            m(t, 0, "Ecolo and", "ORG", 0.9),
+            m(t, 0, "Harry Chandler &", "PER", 0.9),
+        ];
+        let want = [
+            ("Voter Participation Center", "ORG"),
+            ("Vote.org", "ORG"),
+            ("Labour Students", "ORG"),
+            ("Union of Jewish Students", "ORG"),
+            ("Acme, Inc.", "ORG"),
+            ("Framework for Peace, Security and Development", "ORG"),
+            ("Ecolo", "ORG"),
+            ("Harry Chandler", "PER"),
+        ];
+        assert_eq!(labels(t, &resolve_mentions(t, ms)), owned(&want));
+        // "and" inside one name stays.
+        let t = "The Social Democratic and Labour Party won.";
+        assert_eq!(labels(t, &resolve_mentions(t, vec![m(t, 0, "Social Democratic and Labour Party", "ORG", 0.9)])), owned(&[("Social Democratic and Labour Party", "ORG")]));
+    }
+
+    #[test]
+    fn bodies_and_names_split_at_a_space_or_particle_are_joined() {
+        let t = "The Italian Republican Party, the Popular Front for the Liberation of Palestine, Joop den Uyl and St. Louis-based Mercantile Bancorp.";
+        let ms = vec![
+            m(t, 0, "Italian", "ORG", 0.9),
+            m(t, 0, "Republican Party", "ORG", 0.9),
+            m(t, 0, "Popular Front for", "ORG", 0.9),
+            m(t, 0, "Liberation of Palestine", "ORG", 0.9),
+            m(t, 0, "Joop den", "PER", 0.9),
+            m(t, 0, "Uyl", "PER", 0.9),
+            m(t, 0, "St. Louis-based", "ORG", 0.9),
+            m(t, 0, "Mercantile Bancorp", "ORG", 0.9),
+        ];
+        let want = [
+            ("Italian Republican Party", "ORG"),
+            ("Popular Front for the Liberation of Palestine", "ORG"),
+            ("Joop den Uyl", "PER"),
+            ("St. Louis-based", "ORG"),
+            ("Mercantile Bancorp", "ORG"),
+        ];
+        assert_eq!(labels(t, &resolve_mentions(t, ms)), owned(&want));
     }
 
     #[test]
