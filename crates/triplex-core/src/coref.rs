@@ -275,10 +275,18 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     // The parse's descriptions of actors ("the army", "Some individuals") that are neither.
     for p in phrases {
         let (start, end) = (p.range.start, p.range.end);
-        if pronoun(&p.head).is_some() || start >= end || at.contains_key(&(start, end)) || mentions.iter().any(|m| m.start < end && start < m.end) {
+        let text = chars.slice(start, end);
+        // A description wider than the name inside it, whose head is a kind of body ("the M5S
+        // party", "the Scientology organization", "the Sea Org group"): the name's body, to
+        // be tied by its name; any other phrase overlapping a mention is that mention.
+        let lower = lower_words(&text);
+        let named_body = lower.first().is_some_and(|w| DEFINITE.contains(&w.as_str()))
+            && listed(ORG_HEADS, &p.head)
+            && lower.last().is_some_and(|w| *w == p.head)
+            && mentions.iter().filter(|m| m.start < end && start < m.end).all(|m| start < m.start && m.end < end && m.label.as_deref() == Some("ORG"));
+        if pronoun(&p.head).is_some() || start >= end || at.contains_key(&(start, end)) || (!named_body && mentions.iter().any(|m| m.start < end && start < m.end)) {
             continue;
         }
-        let text = chars.slice(start, end);
         // Not an entity: a description even when capitalised ("People flock ...").
         let definite = lower_words(&text).first().is_some_and(|w| DEFINITE.contains(&w.as_str()));
         let kind = Kind::Description { definite, head: class_of(&p.head) };
@@ -699,7 +707,12 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
                     let named_body = !marks.is_empty() && listed(ORG_HEADS, head) && marks.iter().all(|w| has_word(j, w));
                     heads[j] == *head || named_body || titled(chars, &mentions[j], head)
                 }
-                Kind::Description { head: h, .. } => h == head && words[j].first().is_some_and(|w| DETERMINERS.contains(&w.as_str())),
+                // With a determiner, or the same words ("pan-democracy camp" … "the pan-democracy camp").
+                Kind::Description { head: h, .. } => {
+                    h == head
+                        && (words[j].first().is_some_and(|w| DETERMINERS.contains(&w.as_str()))
+                            || strip_determiner(&mentions[j].text).to_lowercase() == strip_determiner(&mentions[i].text).to_lowercase())
+                }
                 Kind::Pronoun(_) => false,
             })
             .collect();
@@ -1015,7 +1028,10 @@ fn resolve_pronoun(
             && speaker != Some(root_of[j])
             && body != Some(root_of[j])
     };
-    let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j);
+    // A source the sentence cites ("According to Rathbun the property was returned by Montalvo
+    // after he left") reports it and is no antecedent in it.
+    let cited = |j: usize| lower_words(&chars.slice(mentions[j].start.saturating_sub(14), mentions[j].start)).ends_with(&["according".to_string(), "to".to_string()]);
+    let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j) && !cited(j);
     // A name inside a wider actor phrase ("Scientology" in "Scientology officials") is that phrase.
     let inside_another = |j: usize| {
         in_window(mentions[j].sentence).any(|k| {
@@ -1463,6 +1479,32 @@ mod tests {
         let t = "Blunkett met Sarah Jones on Monday in London. She said the talks went well.";
         let ents = vec![entity(t, "Blunkett", 0, "PER"), entity(t, "Sarah Jones", 0, "PER")];
         assert_eq!(actor_of(&resolve(t, ents, Vec::new(), None), t, "She", 0).unwrap(), ["Blunkett", "She"]);
+    }
+
+    #[test]
+    fn a_description_around_a_body_s_name_is_that_body_and_a_cited_source_is_no_antecedent() {
+        let t = "Movimento 5 Stelle (M5S) asked for it. In the second case, the M5S party won. According to Rathbun the drives were returned by Montalvo after he left.";
+        let ents = vec![
+            entity(t, "Movimento 5 Stelle", 0, "ORG"),
+            entity(t, "M5S", 0, "ORG"),
+            entity(t, "M5S", 1, "ORG"),
+            entity(t, "Rathbun", 0, "PER"),
+            entity(t, "Montalvo", 0, "PER"),
+        ];
+        let phrases = [phrase(t, "the M5S party", 0, "party", true, false)];
+        let r = resolve_with(t, ents, vec![], &phrases, None);
+        let party = actor_of(&r, t, "the M5S party", 0).unwrap();
+        assert!(party.contains(&"Movimento 5 Stelle".to_string()), "{party:?}");
+        // "he" is Montalvo's, not the cited Rathbun's.
+        assert!(r.actors.iter().any(|a| a.mentions.iter().map(|m| m.text.as_str()).collect::<Vec<_>>() == ["Montalvo", "he"]), "{:?}", r.actors);
+    }
+
+    #[test]
+    fn a_description_repeated_with_the_takes_its_bare_twin() {
+        let t = "Localist camp members won seats. Later the localist camp said it had won.";
+        let phrases = [phrase(t, "Localist camp", 0, "camp", false, false), phrase(t, "the localist camp", 0, "camp", true, false)];
+        let r = resolve_with(t, vec![], vec![], &phrases, None);
+        assert_eq!(actor_of(&r, t, "the localist camp", 0).unwrap(), ["Localist camp", "the localist camp"]);
     }
 
     #[test]

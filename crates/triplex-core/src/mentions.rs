@@ -138,6 +138,7 @@ const NEWS_AGENCIES: &[&str] = &[
     "ANP",
     "Belga",
     "Notimex",
+    "Wikinews",
 ];
 /// Nouns right before a name that make it an organisation ("the company Wagner").
 const ORG_BEFORE: &[&str] = &["company", "group", "firm", "agency", "party", "militia", "movement", "coalition", "network"];
@@ -910,6 +911,8 @@ mod tests {
         let want = [("AP", "ORG"), ("Xinhua", "ORG"), ("AP Singh", "PER"), ("AP", "ORG")];
         // The bracketed "(AP)" makes every "AP" of the document the agency, as one label per name does.
         assert_eq!(labels(t, &out), owned(&want));
+        let t = "Wikinews spoke with her.";
+        assert_eq!(labels(t, &resolve_mentions(t, vec![m(t, 0, "Wikinews", "PER", 0.9)])), owned(&[("Wikinews", "ORG")]));
     }
 
     #[test]
