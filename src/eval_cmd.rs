@@ -45,7 +45,7 @@ pub struct EvalArgs {
     #[arg(long)]
     predictions: Option<PathBuf>,
     /// With --conll: score the tags after the pipeline's document-level mention clean-up
-    /// (`mentions.rs`: cues, then the gazetteer's places), per -DOCSTART- document, instead of the model's alone.
+    /// (`mentions.rs`: cues, then the gazetteer's places), per -DOCSTART- document (each sentence alone in a file without -DOCSTART- lines), instead of the model's alone.
     #[arg(long, requires = "conll")]
     documents: bool,
     /// Model directory (found as for `extract` when not given).

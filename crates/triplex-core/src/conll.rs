@@ -14,13 +14,15 @@ pub struct ConllSentence {
     pub tags: Vec<String>,
     /// The original lines (without line terminator), for writing back.
     pub lines: Vec<String>,
-    /// Index of the document (`-DOCSTART-` section) the sentence is in, from 0.
+    /// Index of the document (`-DOCSTART-` section) the sentence is in, from 0; in a file without
+    /// `-DOCSTART-` lines (sentence collections such as GMB and CrossNER), the sentence's own index.
     pub doc: usize,
 }
 
 /// Reads a CoNLL file: one token per line, whitespace-separated columns, token first and
 /// NER tag last. Blank lines and `-DOCSTART-` lines end a sentence; `-DOCSTART-` lines are
-/// dropped. Lines with fewer than two columns are an error.
+/// dropped. Lines with fewer than two columns are an error. A file without `-DOCSTART-` lines is
+/// read as unrelated sentences, each its own document (document-level rules then stay within it).
 pub fn read_conll(path: &Path) -> anyhow::Result<Vec<ConllSentence>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse_conll(&text).with_context(|| format!("parsing {}", path.display()))
@@ -54,6 +56,11 @@ pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
     }
     if !cur.tokens.is_empty() {
         out.push(cur);
+    }
+    if !text.lines().any(|l| l.starts_with("-DOCSTART-")) {
+        for (k, s) in out.iter_mut().enumerate() {
+            s.doc = k;
+        }
     }
     Ok(out)
 }
@@ -200,6 +207,14 @@ mod tests {
     #[test]
     fn types_with_hyphens_split_at_first_dash() {
         assert_eq!(ch("B-WORK-OF-ART I-WORK-OF-ART"), vec![c("WORK-OF-ART", 0, 2)]);
+    }
+
+    #[test]
+    fn documents_are_docstart_sections_or_else_single_sentences() {
+        let s = parse_conll("-DOCSTART- O\n\nEU B-ORG\n\nPeter B-PER\n-DOCSTART- O\nBlackburn B-PER\n").unwrap();
+        assert_eq!(s.iter().map(|x| x.doc).collect::<Vec<_>>(), [0, 0, 1]);
+        let s = parse_conll("EU B-ORG\n\nPeter B-PER\n\nBlackburn B-PER\n").unwrap();
+        assert_eq!(s.iter().map(|x| x.doc).collect::<Vec<_>>(), [0, 1, 2]);
     }
 
     #[test]
