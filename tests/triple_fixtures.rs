@@ -35,7 +35,7 @@ const TRIPLE_FLOOR: f64 = 0.65;
 const HELDOUT_FLOOR: f64 = 0.34;
 /// On the 220 development sentences (207 required triples): 0.662 (sixth session: 0.711, seventh 0.730, ninth 0.735 with v2, 0.729 with v3).
 const EVENTS_FLOOR: f64 = 0.69;
-/// On the 110 held-out sentences (108 required triples): 0.563 (sixth session: 0.667, seventh 0.673, ninth 0.670 with v2, 0.660 with v3).
+/// On the 110 held-out sentences (108 required triples): 0.563 (sixth session: 0.667, seventh 0.673, ninth 0.670 with v2, 0.654 with v3 and the final rules).
 const EVENTS_HELDOUT_FLOOR: f64 = 0.63;
 
 #[test]
