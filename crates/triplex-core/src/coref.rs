@@ -186,6 +186,9 @@ struct MentionFacts {
     quotes: Vec<(usize, usize)>,
     /// The person the document names most (its first name mention), where one stands out.
     topic: Option<usize>,
+    /// Each mention is a source the sentence cites ("According to Rathbun the property was
+    /// returned by Montalvo after he left"): it reports the sentence and is no antecedent in it.
+    cited: Vec<bool>,
 }
 
 /// Union-find over mention indices.
@@ -276,19 +279,20 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     for p in phrases {
         let (start, end) = (p.range.start, p.range.end);
         let text = chars.slice(start, end);
-        // A description wider than the name inside it, whose head is a kind of body ("the M5S
-        // party", "the Scientology organization", "the Sea Org group"): the name's body, to
-        // be tied by its name; any other phrase overlapping a mention is that mention.
         let lower = lower_words(&text);
-        let named_body = lower.first().is_some_and(|w| DEFINITE.contains(&w.as_str()))
+        // Not an entity: a description even when capitalised ("People flock ...").
+        let definite = lower.first().is_some_and(|w| DEFINITE.contains(&w.as_str()));
+        // A phrase overlapping a mention is that mention, unless it is a description around a
+        // body's name with a kind-of-body head ("the M5S party", "the Sea Org group"), to be
+        // tied to the body by its name.
+        let overlapping: Vec<&Mention> = mentions.iter().filter(|m| m.start < end && start < m.end).collect();
+        let named_body = definite
             && listed(ORG_HEADS, &p.head)
             && lower.last().is_some_and(|w| *w == p.head)
-            && mentions.iter().filter(|m| m.start < end && start < m.end).all(|m| start < m.start && m.end < end && m.label.as_deref() == Some("ORG"));
-        if pronoun(&p.head).is_some() || start >= end || at.contains_key(&(start, end)) || (!named_body && mentions.iter().any(|m| m.start < end && start < m.end)) {
+            && overlapping.iter().all(|m| start < m.start && m.end < end && m.label.as_deref() == Some("ORG"));
+        if pronoun(&p.head).is_some() || start >= end || at.contains_key(&(start, end)) || (!named_body && !overlapping.is_empty()) {
             continue;
         }
-        // Not an entity: a description even when capitalised ("People flock ...").
-        let definite = lower_words(&text).first().is_some_and(|w| DEFINITE.contains(&w.as_str()));
         let kind = Kind::Description { definite, head: class_of(&p.head) };
         let actor = p.actor || [ORG_HEADS, PERSON_HEADS, TITLES].iter().any(|l| listed(l, &p.head));
         at.insert((start, end), mentions.len());
@@ -330,8 +334,13 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
     let renumber: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
     let mut at: HashMap<(usize, usize), usize> = at.into_iter().map(|(k, v)| (k, renumber[&v])).collect();
 
-    let mut facts =
-        MentionFacts { gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(), quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(), quotes, topic: None };
+    let mut facts = MentionFacts {
+        gender: mentions.iter().map(|m| gender_of(&chars, m)).collect(),
+        quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(),
+        quotes,
+        topic: None,
+        cited: mentions.iter().map(|m| lower_words(&chars.slice(m.start.saturating_sub(14), m.start)).ends_with(&["according".to_string(), "to".to_string()])).collect(),
+    };
     let mut clusters = Clusters((0..mentions.len()).collect());
     tie_names(&chars, &mentions, &mut clusters);
     facts.topic = topic_person(&mentions, &mut clusters);
@@ -1028,10 +1037,7 @@ fn resolve_pronoun(
             && speaker != Some(root_of[j])
             && body != Some(root_of[j])
     };
-    // A source the sentence cites ("According to Rathbun the property was returned by Montalvo
-    // after he left") reports it and is no antecedent in it.
-    let cited = |j: usize| lower_words(&chars.slice(mentions[j].start.saturating_sub(14), mentions[j].start)).ends_with(&["according".to_string(), "to".to_string()]);
-    let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j) && !cited(j);
+    let before = |j: usize, s: usize| j != i && mentions[j].sentence == s && mentions[j].start < m.start && fits(j) && !facts.cited[j];
     // A name inside a wider actor phrase ("Scientology" in "Scientology officials") is that phrase.
     let inside_another = |j: usize| {
         in_window(mentions[j].sentence).any(|k| {
