@@ -486,12 +486,12 @@ fn split_listed_names(text: &str, mentions: Vec<Mention>) -> Vec<Mention> {
     out
 }
 
-/// A span without the function words and commas it ends on ("Ecolo and", "… Task Force ,"); a
-/// span of nothing else is dropped.
+/// A span without the function words and marks it ends on ("Ecolo and", "… Task Force ,", "Grand
+/// Theft Auto:"); a span of nothing else is dropped.
 fn without_trailing_function_words(text: &str, m: Mention) -> Option<Mention> {
     let name = &text[m.start..m.end];
     let words = split_words(name);
-    let keep = words.iter().rposition(|r| !matches!(name[r.clone()].to_lowercase().as_str(), "and" | "or" | "the" | "of" | "for" | "," | ";" | "&"))?;
+    let keep = words.iter().rposition(|r| !matches!(name[r.clone()].to_lowercase().as_str(), "and" | "or" | "the" | "of" | "for" | "," | ";" | ":" | "/" | "*" | "&"))?;
     Some(Mention { end: m.start + words[keep].end, ..m })
 }
 
@@ -808,7 +808,7 @@ mod tests {
 
     #[test]
     fn names_the_model_ran_together_are_split_and_trailing_list_words_dropped() {
-        let t = "The Voter Participation Center and Vote.org, the Labour Students or Union of Jewish Students, Acme, Inc. and the Framework for Peace, Security and Development met Ecolo and Harry Chandler & sons.";
+        let t = "The Voter Participation Center and Vote.org, the Labour Students or Union of Jewish Students, Acme, Inc. and the Framework for Peace, Security and Development met Ecolo and Harry Chandler & sons over Grand Theft Auto: San Andreas.";
         let ms = vec![
             m(t, 0, "Voter Participation Center and Vote.org", "ORG", 0.9),
             m(t, 0, "Labour Students or Union of Jewish Students", "ORG", 0.9),
@@ -816,6 +816,7 @@ mod tests {
             m(t, 0, "Framework for Peace, Security and Development", "ORG", 0.9),
             m(t, 0, "Ecolo and", "ORG", 0.9),
             m(t, 0, "Harry Chandler &", "PER", 0.9),
+            m(t, 0, "Grand Theft Auto:", "MISC", 0.9),
         ];
         let want = [
             ("Voter Participation Center", "ORG"),
@@ -826,6 +827,7 @@ mod tests {
             ("Framework for Peace, Security and Development", "ORG"),
             ("Ecolo", "ORG"),
             ("Harry Chandler", "PER"),
+            ("Grand Theft Auto", "MISC"),
         ];
         assert_eq!(labels(t, &resolve_mentions(t, ms)), owned(&want));
         // "and" inside one name stays.
