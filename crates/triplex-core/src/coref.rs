@@ -1506,6 +1506,14 @@ mod tests {
     }
 
     #[test]
+    fn they_takes_the_individuals_who_open_the_sentence_before() {
+        let t = "Some individuals attacked the site on Monday. They posted the addresses online.";
+        let phrases = [phrase(t, "Some individuals", 0, "individuals", true, false), phrase(t, "They", 0, "they", true, false)];
+        let r = resolve_with(t, vec![], vec![], &phrases, None);
+        assert_eq!(actor_of(&r, t, "They", 0).unwrap(), ["Some individuals", "They"]);
+    }
+
+    #[test]
     fn a_description_repeated_with_the_takes_its_bare_twin() {
         let t = "Localist camp members won seats. Later the localist camp said it had won.";
         let phrases = [phrase(t, "Localist camp", 0, "camp", false, false), phrase(t, "the localist camp", 0, "camp", true, false)];

@@ -830,6 +830,7 @@ pub(super) const PEOPLE_NOUNS: &[&str] = &[
     "person",
     "persons",
     "fans",
+    "individuals",
     "staff",
     "workers",
     "worker",
