@@ -33,11 +33,13 @@ pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
     let mut out = Vec::new();
     let mut cur = ConllSentence::default();
     let mut doc = 0;
+    let mut sectioned = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         // Columns part at ASCII blanks only: a token may be another Unicode space (GMB has U+0085).
         let cols: Vec<&str> = line.split_ascii_whitespace().collect();
         if cols.is_empty() || cols[0] == "-DOCSTART-" {
+            sectioned |= !cols.is_empty();
             if !cur.tokens.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
@@ -57,7 +59,7 @@ pub fn parse_conll(text: &str) -> anyhow::Result<Vec<ConllSentence>> {
     if !cur.tokens.is_empty() {
         out.push(cur);
     }
-    if !text.lines().any(|l| l.starts_with("-DOCSTART-")) {
+    if !sectioned {
         for (k, s) in out.iter_mut().enumerate() {
             s.doc = k;
         }

@@ -339,7 +339,7 @@ pub fn resolve_actors(text: &str, sentences: &[(usize, usize)], phrases: &[Actor
         quote: mentions.iter().map(|m| quote_at(&quotes, m.start)).collect(),
         quotes,
         topic: None,
-        cited: mentions.iter().map(|m| lower_words(&chars.slice(m.start.saturating_sub(14), m.start)).ends_with(&["according".to_string(), "to".to_string()])).collect(),
+        cited: mentions.iter().map(|m| matches!(lower_words(&chars.slice(m.start.saturating_sub(14), m.start)).as_slice(), [.., a, t] if a == "according" && t == "to")).collect(),
     };
     let mut clusters = Clusters((0..mentions.len()).collect());
     tie_names(&chars, &mentions, &mut clusters);
@@ -702,6 +702,7 @@ fn tie_appositions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters)
 fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clusters) -> HashMap<usize, usize> {
     let mut antecedent = HashMap::new();
     let words: Vec<Vec<String>> = mentions.iter().map(|m| lower_words(&m.text)).collect();
+    let bare: Vec<String> = mentions.iter().map(|m| strip_determiner(&m.text).to_lowercase()).collect();
     let heads: Vec<String> = mentions.iter().map(|m| class_of(&name_head(&m.text))).collect();
     for i in 0..mentions.len() {
         let Kind::Description { definite: true, head } = &mentions[i].kind else { continue };
@@ -717,11 +718,7 @@ fn resolve_descriptions(chars: &Chars, mentions: &[Mention], clusters: &mut Clus
                     heads[j] == *head || named_body || titled(chars, &mentions[j], head)
                 }
                 // With a determiner, or the same words ("pan-democracy camp" … "the pan-democracy camp").
-                Kind::Description { head: h, .. } => {
-                    h == head
-                        && (words[j].first().is_some_and(|w| DETERMINERS.contains(&w.as_str()))
-                            || strip_determiner(&mentions[j].text).to_lowercase() == strip_determiner(&mentions[i].text).to_lowercase())
-                }
+                Kind::Description { head: h, .. } => h == head && (words[j].first().is_some_and(|w| DETERMINERS.contains(&w.as_str())) || bare[j] == bare[i]),
                 Kind::Pronoun(_) => false,
             })
             .collect();

@@ -260,14 +260,15 @@ fn cue(text: &str, m: &Mention) -> Option<&'static str> {
     }
     let name = &text[m.start..m.end];
     let name_words = split_words(name);
-    if name_words.len() >= 2 && has_word(PLACE_NAME_FIRST_WORDS, &name[name_words[0].clone()]) {
-        return Some("LOC");
-    }
-    if name_words.len() >= 2 && has_word(FACILITY_LAST_WORDS, &name[name_words[name_words.len() - 1].clone()]) {
-        return Some("LOC");
-    }
-    if name_words.len() >= 2 && has_word(BODY_NAME_FIRST_WORDS, &name[name_words[0].clone()]) {
-        return Some("ORG");
+    // A name of two words or more by its first or last word ("Kafr Naya", "Volgograd Arena", "Jabhat al-Nusra").
+    if let [first, .., last] = name_words.as_slice() {
+        let (first, last) = (&name[first.clone()], &name[last.clone()]);
+        if has_word(PLACE_NAME_FIRST_WORDS, first) || has_word(FACILITY_LAST_WORDS, last) {
+            return Some("LOC");
+        }
+        if has_word(BODY_NAME_FIRST_WORDS, first) {
+            return Some("ORG");
+        }
     }
     let after = text_after(text, m.end, 20);
     let next = split_words(after).first().map(|r| &after[r.clone()]);

@@ -191,7 +191,7 @@ fn pair_features(t: &Tree, places: &[(usize, usize)], rules: &[TripleDraft], ms:
     let mut out = Vec::new();
     for (vi, &v) in preds.iter().enumerate() {
         let vl = lemma(&t.low[v]);
-        let passive = t.kid(v, &["aux:pass", "nsubj:pass"]).is_some();
+        let passive = t.is_passive(v);
         let on_v: Vec<Option<usize>> = rules.iter().zip(&rule_places).filter(|(d, _)| in_action(t, d, v)).map(|(_, &pi)| pi).collect();
         for (pi, &(_, ph)) in places.iter().enumerate() {
             let (up, down, lca) = paths(t, ph, v);

@@ -54,6 +54,11 @@ impl Tree<'_> {
         self.upos[i] == "VERB"
     }
 
+    /// Whether word `v` has a passive auxiliary or subject ("were killed", "was advanced by").
+    pub(super) fn is_passive(&self, v: usize) -> bool {
+        self.kid(v, &["aux:pass", "nsubj:pass"]).is_some()
+    }
+
     /// Case words of `i` ("of", "out of", "according to"), joined in order; for a name, also
     /// those hanging off its compound or flat parts ("in Washington D.C.").
     pub(super) fn case(&self, i: usize) -> String {
@@ -254,7 +259,7 @@ fn attach(t: &Tree, p: usize) -> Option<Attachment> {
                 let verb = if t.is_verb(h) { h } else { t.head[h].unwrap_or(h) };
                 // A passive's "by" names its doer, not a place beside it ("was advanced by the
                 // Municipality of Livorno").
-                if case == "by" && t.is_verb(verb) && t.kid(verb, &["aux:pass", "nsubj:pass"]).is_some() {
+                if case == "by" && t.is_verb(verb) && t.is_passive(verb) {
                     return None;
                 }
                 let relation = case_relation(&case, &t.low[verb])?;
@@ -506,7 +511,7 @@ fn misread_passive_subject(t: &Tree, v: usize) -> Option<usize> {
     let be = |i: usize| has(BE, &t.low[i]) || matches!(t.low[i].as_str(), "get" | "got" | "gets" | "getting" | "'s" | "’s" | "'re" | "’re");
     // A "by" agent, or a conjunct of a passive ("were killed and twelve injured by …"): passive.
     let by_agent = t.kids_with(v, &["obl:agent", "obl"]).any(|k| t.case(k) == "by");
-    let shared = t.base(v) == "conj" && t.head[v].is_some_and(|h| t.kid(h, &["aux:pass", "nsubj:pass"]).is_some());
+    let shared = t.base(v) == "conj" && t.head[v].is_some_and(|h| t.is_passive(h));
     let passive = by_agent || shared || t.kid(v, &["aux:pass", "aux"]).is_some() || (s + 1..v).any(be);
     let finite = t.low[v].ends_with("ed") && !matches!(t.base(v), "acl" | "amod") || t.base(v) == "acl" && t.kids_with(v, &["mark"]).next().is_some();
     (!passive && finite && t.kid(v, &["obj"]).or_else(|| t.kid(v, &["obl"])).is_some()).then_some(s)
